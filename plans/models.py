@@ -1,0 +1,262 @@
+from dataclasses import dataclass
+from datetime import datetime
+
+import markdown
+import nh3
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+from projects.models import Project
+from rentcenter.images import random_name
+
+
+class PlanQuerySet(models.QuerySet["Plan"]):
+    def public(self) -> "PlanQuerySet":
+        """What visitors may see: published plans and closed ones (kept for the record)."""
+        return self.filter(status__in=[Plan.Status.PUBLISHED, Plan.Status.CLOSED])
+
+    def open_for_registration(self, now: datetime | None = None) -> "PlanQuerySet":
+        now = now or timezone.now()
+        return self.filter(
+            status=Plan.Status.PUBLISHED,
+            registration_starts_at__lte=now,
+            registration_ends_at__gt=now,
+        )
+
+
+class Plan(models.Model):
+    """配租计划: one allocation round offering homes in one or more projects."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        PUBLISHED = "published", "已发布"
+        CLOSED = "closed", "已关闭"
+
+    class RegistrationState(models.TextChoices):
+        UPCOMING = "upcoming", "未开始"
+        OPEN = "open", "登记中"
+        ENDED = "ended", "已结束"
+
+    title = models.CharField("计划名称", max_length=150)
+    summary = models.TextField("计划简介", blank=True)
+    status = models.CharField(
+        "状态",
+        max_length=20,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        help_text="草稿对公众不可见；已关闭的计划仍然展示，并标记为已结束。",
+    )
+    info_opens_at = models.DateTimeField(
+        "信息填报开始时间", help_text="从此时起可以填报信息，早于登记开始时间。"
+    )
+    registration_starts_at = models.DateTimeField("登记开始时间")
+    registration_ends_at = models.DateTimeField("登记结束时间")
+    projects = models.ManyToManyField(
+        Project, through="PlanProject", related_name="plans", verbose_name="配租项目"
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = PlanQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "配租计划"
+        verbose_name_plural = "配租计划"
+        ordering = ["-registration_starts_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(registration_ends_at__gt=F("registration_starts_at")),
+                name="plan_registration_ends_after_start",
+                violation_error_message="登记结束时间必须晚于登记开始时间。",
+            ),
+            models.CheckConstraint(
+                condition=Q(info_opens_at__lte=F("registration_starts_at")),
+                name="plan_info_opens_before_registration",
+                violation_error_message="信息填报开始时间不能晚于登记开始时间。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("plans:announcement", args=[self.pk])
+
+    def clean(self) -> None:
+        errors = {}
+        starts, ends = self.registration_starts_at, self.registration_ends_at
+        if starts and ends and ends <= starts:
+            errors["registration_ends_at"] = "登记结束时间必须晚于登记开始时间。"
+        if self.info_opens_at and starts and self.info_opens_at > starts:
+            errors["info_opens_at"] = "信息填报开始时间不能晚于登记开始时间。"
+        if errors:
+            raise ValidationError(errors)
+
+    def registration_state(self, now: datetime | None = None) -> "Plan.RegistrationState":
+        """未开始 / 登记中 / 已结束, by server time; a closed plan has ended whatever the dates."""
+        now = now or timezone.now()
+        if self.status == self.Status.CLOSED or now >= self.registration_ends_at:
+            return self.RegistrationState.ENDED
+        if now < self.registration_starts_at:
+            return self.RegistrationState.UPCOMING
+        return self.RegistrationState.OPEN
+
+    @property
+    def state(self) -> "Plan.RegistrationState":
+        return self.registration_state()
+
+    @property
+    def is_registration_open(self) -> bool:
+        return self.status == self.Status.PUBLISHED and self.state == self.RegistrationState.OPEN
+
+    @property
+    def is_info_open(self) -> bool:
+        """信息填报 is possible from info_opens_at until registration ends."""
+        now = timezone.now()
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.info_opens_at <= now < self.registration_ends_at
+        )
+
+    @property
+    def is_public(self) -> bool:
+        return self.status != self.Status.DRAFT
+
+    @property
+    def countdown(self) -> "Countdown | None":
+        """What the project page counts down to: the start, then the end of registration."""
+        state = self.state
+        if state == self.RegistrationState.UPCOMING:
+            return Countdown("距登记开始", self.registration_starts_at)
+        if state == self.RegistrationState.OPEN:
+            return Countdown("距登记结束", self.registration_ends_at)
+        return None
+
+
+@dataclass(frozen=True)
+class Countdown:
+    label: str
+    target: datetime
+
+
+class PlanProjectQuerySet(models.QuerySet["PlanProject"]):
+    def public(self) -> "PlanProjectQuerySet":
+        return self.filter(plan__status__in=[Plan.Status.PUBLISHED, Plan.Status.CLOSED])
+
+
+class PlanProject(models.Model):
+    """A project offered by a plan, with how many homes, and how many have registered.
+
+    registered_count is the 已登记人数 shown on the project page. It is kept by the registration
+    code in the same transaction as the registration itself, so the page reads one row instead
+    of counting tens of thousands.
+    """
+
+    plan = models.ForeignKey(
+        Plan, on_delete=models.CASCADE, related_name="plan_projects", verbose_name="配租计划"
+    )
+    project = models.ForeignKey(
+        Project, on_delete=models.PROTECT, related_name="plan_projects", verbose_name="项目小区"
+    )
+    homes = models.PositiveIntegerField("配租房源套数")
+    registered_count = models.PositiveIntegerField("已登记人数", default=0, editable=False)
+    position = models.PositiveSmallIntegerField("顺序", default=0)
+
+    objects = PlanProjectQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "配租项目"
+        verbose_name_plural = "配租项目"
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "project"], name="plan_project_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} · {self.project}"
+
+
+# Markdown may carry links, lists and tables; anything else (scripts, styles, event handlers,
+# iframes) is removed by nh3 before the text reaches a page.
+ANNOUNCEMENT_TAGS = {
+    "a", "p", "br", "hr", "strong", "em", "b", "i", "u", "ul", "ol", "li", "blockquote",
+    "h2", "h3", "h4", "table", "thead", "tbody", "tr", "th", "td", "code", "pre",
+}  # fmt: skip
+
+
+def render_announcement(text: str) -> SafeString:
+    html = markdown.markdown(text, extensions=["tables", "sane_lists"])
+    clean = nh3.clean(
+        html,
+        tags=ANNOUNCEMENT_TAGS,
+        attributes={"a": {"href", "title"}, "th": {"align"}, "td": {"align"}},
+        url_schemes={"http", "https", "mailto", "tel"},
+        link_rel="noopener noreferrer",
+    )
+    return mark_safe(clean)  # noqa: S308 - sanitised by nh3 just above
+
+
+class AnnouncementQuerySet(models.QuerySet["Announcement"]):
+    def published(self, now: datetime | None = None) -> "AnnouncementQuerySet":
+        return self.filter(published_at__lte=now or timezone.now())
+
+
+class Announcement(models.Model):
+    """配租公告: the official notice of a plan (conditions, dates, how to apply)."""
+
+    plan = models.ForeignKey(
+        Plan, on_delete=models.CASCADE, related_name="announcements", verbose_name="配租计划"
+    )
+    title = models.CharField("公告标题", max_length=150)
+    body = models.TextField(
+        "公告正文",
+        help_text="支持 Markdown：# 标题、**加粗**、- 列表、| 表格 |、[链接](https://…)。",
+    )
+    published_at = models.DateTimeField(
+        "发布时间", default=timezone.now, help_text="到发布时间后公告才对公众可见。"
+    )
+
+    objects = AnnouncementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "配租公告"
+        verbose_name_plural = "配租公告"
+        ordering = ["-published_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("plans:announcement", args=[self.plan_id])
+
+    @property
+    def body_html(self) -> SafeString:
+        return render_announcement(self.body)
+
+
+def attachment_upload_to(instance: models.Model, filename: str) -> str:
+    return f"announcements/{random_name(filename, default_extension='pdf')}"
+
+
+class AnnouncementAttachment(models.Model):
+    """A PDF attached to an announcement (the signed notice, application forms)."""
+
+    announcement = models.ForeignKey(
+        Announcement, on_delete=models.CASCADE, related_name="attachments", verbose_name="配租公告"
+    )
+    title = models.CharField("附件名称", max_length=150)
+    file = models.FileField("PDF 文件", upload_to=attachment_upload_to)
+    size = models.PositiveIntegerField("大小（字节）", default=0, editable=False)
+    position = models.PositiveSmallIntegerField("顺序", default=0)
+
+    class Meta:
+        verbose_name = "公告附件"
+        verbose_name_plural = "公告附件"
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,46 @@
+"""Probes for the load balancer.
+
+/healthz says the process answers (no database: a database outage must not make every worker
+look dead and get restarted in a loop). /readyz says this worker can serve real pages: the
+database and the shared cache both answer.
+"""
+
+import logging
+
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+logger = logging.getLogger(__name__)
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@never_cache
+@require_GET
+def readyz(request: HttpRequest) -> HttpResponse:
+    problems = []
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:
+        logger.exception("readyz: database unreachable")
+        problems.append("database")
+    try:
+        cache.set("readyz", "1", timeout=5)
+        if cache.get("readyz") != "1":
+            problems.append("cache")
+    except Exception:
+        logger.exception("readyz: cache unreachable")
+        problems.append("cache")
+    if problems:
+        return HttpResponse(
+            "unavailable: " + ", ".join(problems), status=503, content_type="text/plain"
+        )
+    return HttpResponse("ok", content_type="text/plain")

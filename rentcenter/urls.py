@@ -1,0 +1,27 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+from rentcenter import health
+
+admin.site.site_header = "保障性租赁住房专项配租平台 · 管理"
+admin.site.site_title = "配租平台管理"
+admin.site.index_title = "管理首页"
+
+urlpatterns = [
+    path("", include("plans.urls")),
+    path("projects/", include("projects.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("", include("applications.urls")),
+    path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+]
+
+if settings.SERVE_MEDIA:
+    urlpatterns += [
+        re_path(
+            r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}, name="media"
+        ),
+    ]

@@ -1,0 +1,32 @@
+// Small enhancements; every page works without this file.
+(function () {
+  "use strict";
+
+  // Countdowns: the server renders the remaining time; this ticks it every second.
+  function format(seconds) {
+    var days = Math.floor(seconds / 86400);
+    var hours = Math.floor((seconds % 86400) / 3600);
+    var minutes = Math.floor((seconds % 3600) / 60);
+    var secs = seconds % 60;
+    if (days > 0) return days + " 天 " + hours + " 小时 " + minutes + " 分 " + secs + " 秒";
+    if (hours > 0) return hours + " 小时 " + minutes + " 分 " + secs + " 秒";
+    return minutes + " 分 " + secs + " 秒";
+  }
+
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll("[data-countdown]").forEach(function (el) {
+      var target = Date.parse(el.getAttribute("datetime"));
+      if (isNaN(target)) return;
+      var seconds = Math.max(0, Math.round((target - now) / 1000));
+      el.textContent = format(seconds);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    if (document.querySelector("[data-countdown]")) {
+      tick();
+      window.setInterval(tick, 1000);
+    }
+  });
+})();

@@ -1,0 +1,112 @@
+"""Plain builders for test data: make_x(**overrides) returns a saved object."""
+
+import io
+import itertools
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image
+
+from accounts.models import User
+from plans.models import Announcement, Plan, PlanProject
+from projects.models import District, FloorPlan, FloorPlanPhoto, Project, ProjectPhoto, RentItem
+
+_numbers = itertools.count(1)
+
+
+def image_bytes(
+    *, size: tuple[int, int] = (64, 48), fmt: str = "JPEG", color: str = "#3b7dd8", exif=None
+) -> bytes:
+    buffer = io.BytesIO()
+    image = Image.new("RGB" if fmt != "PNG" else "RGBA", size, color)
+    kwargs = {"exif": exif} if exif is not None else {}
+    image.save(buffer, fmt, **kwargs)
+    return buffer.getvalue()
+
+
+def image_upload(name: str = "photo.jpg", **kwargs) -> SimpleUploadedFile:
+    fmt = kwargs.get("fmt", "JPEG")
+    content_type = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}[fmt]
+    return SimpleUploadedFile(name, image_bytes(**kwargs), content_type=content_type)
+
+
+def make_user(**overrides) -> User:
+    phone = overrides.pop("phone", f"+86139{next(_numbers):08d}")
+    password = overrides.pop("password", None)
+    return User.objects.create_user(phone, password, **overrides)
+
+
+def make_project(**overrides) -> Project:
+    n = next(_numbers)
+    fields = {
+        "name": f"测试家园{n}号院",
+        "district": District.CHAOYANG,
+        "address": f"北京市朝阳区测试路{n}号",
+        "operator": "北京保障房中心有限公司",
+        "intro": "交通便利，配套齐全。",
+        "contact_phone": "010-12345678",
+    }
+    fields.update(overrides)
+    return Project.objects.create(**fields)
+
+
+def make_project_photo(project: Project, **overrides) -> ProjectPhoto:
+    photo = ProjectPhoto(project=project, **overrides)
+    photo.set_image(image_upload())
+    photo.save()
+    return photo
+
+
+def make_floor_plan(project: Project, **overrides) -> FloorPlan:
+    fields = {"name": "一居室A", "area": Decimal("45.50"), "bedrooms": 1}
+    fields.update(overrides)
+    floor_plan = FloorPlan(project=project, **fields)
+    floor_plan.set_image(image_upload("layout.png", fmt="PNG"))
+    floor_plan.save()
+    return floor_plan
+
+
+def make_floor_plan_photo(floor_plan: FloorPlan, **overrides) -> FloorPlanPhoto:
+    photo = FloorPlanPhoto(floor_plan=floor_plan, **overrides)
+    photo.set_image(image_upload())
+    photo.save()
+    return photo
+
+
+def make_rent_item(project: Project, **overrides) -> RentItem:
+    fields = {"room_type": "一居室", "area": Decimal("45.50"), "monthly_rent": 3200, "homes": 20}
+    fields.update(overrides)
+    return RentItem.objects.create(project=project, **fields)
+
+
+def make_plan(
+    *,
+    projects: list[Project] | None = None,
+    starts: datetime | None = None,
+    ends: datetime | None = None,
+    **overrides,
+) -> Plan:
+    """A published plan, registering now unless told otherwise, offering one new project."""
+    now = timezone.now()
+    starts = starts or now - timedelta(days=1)
+    ends = ends or starts + timedelta(days=7)
+    fields = {
+        "title": f"2026年第{next(_numbers)}批保障性租赁住房专项配租计划",
+        "status": Plan.Status.PUBLISHED,
+        "info_opens_at": starts - timedelta(days=7),
+        "registration_starts_at": starts,
+        "registration_ends_at": ends,
+    }
+    fields.update(overrides)
+    plan = Plan.objects.create(**fields)
+    for position, project in enumerate(projects if projects is not None else [make_project()]):
+        PlanProject.objects.create(plan=plan, project=project, homes=100, position=position)
+    return plan
+
+
+def make_announcement(plan: Plan, **overrides) -> Announcement:
+    fields = {"title": f"{plan.title}公告", "body": "## 申请条件\n\n- 年满18周岁"}
+    fields.update(overrides)
+    return Announcement.objects.create(plan=plan, **fields)
