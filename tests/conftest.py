@@ -1,5 +1,5 @@
 import os
-from urllib.parse import urlsplit, urlunsplit
+import uuid
 
 import pytest
 from django.conf import settings
@@ -29,28 +29,35 @@ def _files_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _a_redis_database_per_worker():
-    """With REDIS_URL set, tests use the real Redis, one logical database per xdist worker,
-    so that clearing the cache between tests cannot disturb a neighbour."""
-    if not settings.REDIS_URL:
-        yield
-        return
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
-    parts = urlsplit(settings.REDIS_URL)
-    location = urlunsplit(parts._replace(path=f"/{1 + int(worker or 0) % 15}"))
-    caches = {k: {**v, "LOCATION": location} for k, v in settings.CACHES.items()}
+def _own_cache_keys():
+    """With REDIS_URL set, tests use the real Redis under a key prefix of their own, so that
+    parallel workers (and other checkouts) never see or clear each other's keys."""
+    caches = {
+        alias: {**config, "KEY_PREFIX": f"test-{os.getpid()}-{uuid.uuid4().hex[:8]}"}
+        for alias, config in settings.CACHES.items()
+    }
     with override_settings(CACHES=caches):
         yield
+
+
+def clear_cache() -> None:
+    from django.core.cache import cache
+
+    if settings.REDIS_URL:
+        client = cache._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
 
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with an empty cache (rate limits, captcha answers)."""
-    from django.core.cache import cache
-
-    cache.clear()
+    clear_cache()
     yield
-    cache.clear()
+    clear_cache()
 
 
 def on_postgres() -> bool:
