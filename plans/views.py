@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from plans.models import Plan, PlanProject
-from projects.models import ProjectPhoto
+from projects.models import cover_prefetch
 
 PLANS_PER_PAGE = 10
 
@@ -17,9 +17,8 @@ def public_plan_or_404(plan_id: int) -> Plan:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    covers = ProjectPhoto.objects.order_by("position", "id")[:1]
     offerings = PlanProject.objects.select_related("project").prefetch_related(
-        Prefetch("project__photos", queryset=covers, to_attr="cover_photos")
+        cover_prefetch("project__photos")
     )
     plans = Plan.objects.public().prefetch_related(Prefetch("plan_projects", queryset=offerings))
     page = Paginator(plans, PLANS_PER_PAGE).get_page(request.GET.get("page"))

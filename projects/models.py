@@ -3,6 +3,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.files import File
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models import Prefetch
 from django.urls import reverse
 
 from rentcenter import images
@@ -96,9 +97,10 @@ class Project(models.Model):
 
     @property
     def cover(self) -> "ProjectPhoto | None":
-        """The first 实景照片; use with prefetch_related("photos") on lists."""
-        photos = list(self.photos.all())
-        return photos[0] if photos else None
+        """The first 实景照片. Lists prefetch it for all rows at once with cover_prefetch()."""
+        if hasattr(self, "cover_photos"):
+            return self.cover_photos[0] if self.cover_photos else None
+        return self.photos.first()
 
 
 class ProjectPhoto(Picture):
@@ -121,6 +123,12 @@ class ProjectPhoto(Picture):
     @property
     def alt(self) -> str:
         return self.caption or f"{self.project.name}实景照片"
+
+
+def cover_prefetch(lookup: str = "photos") -> Prefetch:
+    """Each project's first photo as project.cover_photos, in one query for a whole list."""
+    first_photo = ProjectPhoto.objects.order_by("position", "id")[:1]
+    return Prefetch(lookup, queryset=first_photo, to_attr="cover_photos")
 
 
 class FloorPlan(Picture):

@@ -1,0 +1,151 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from plans.models import Announcement, AnnouncementAttachment, Plan, PlanProject
+
+# Announcements attach signed notices and forms; 20 MB covers a scanned multi-page notice.
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+
+
+class PlanProjectFormSet(forms.BaseInlineFormSet):
+    """A published plan offers at least one project (the home page would show an empty plan)."""
+
+    def clean(self) -> None:
+        super().clean()
+        if self.instance.status == Plan.Status.DRAFT:
+            return
+        kept = [
+            form
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("project")
+        ]
+        if not kept:
+            raise ValidationError("已发布或已关闭的配租计划至少需要包含一个配租项目。")
+
+
+class PlanProjectInline(admin.TabularInline):
+    model = PlanProject
+    formset = PlanProjectFormSet
+    fields = ("project", "homes", "position", "registered_count")
+    readonly_fields = ("registered_count",)
+    autocomplete_fields = ("project",)
+    extra = 0
+
+
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin):
+    list_display = (
+        "title",
+        "status",
+        "registration_state_badge",
+        "registration_starts_at",
+        "registration_ends_at",
+        "project_count",
+    )
+    list_filter = ("status",)
+    search_fields = ("title",)
+    date_hierarchy = "registration_starts_at"
+    inlines = [PlanProjectInline]
+    readonly_fields = ("announcement_links", "created_at", "updated_at")
+    actions = ["publish", "close"]
+    fieldsets = [
+        (None, {"fields": ("title", "summary", "status")}),
+        (
+            "时间（北京时间）",
+            {"fields": ("info_opens_at", "registration_starts_at", "registration_ends_at")},
+        ),
+        ("配租公告", {"fields": ("announcement_links",)}),
+        ("记录", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Plan]:
+        return super().get_queryset(request).annotate(project_total=Count("plan_projects"))
+
+    @admin.display(description="登记状态")
+    def registration_state_badge(self, obj: Plan) -> str:
+        return obj.state.label
+
+    @admin.display(description="项目数", ordering="project_total")
+    def project_count(self, obj: Plan) -> int:
+        return obj.project_total
+
+    @admin.display(description="配租公告")
+    def announcement_links(self, obj: Plan) -> str:
+        add_url = reverse("admin:plans_announcement_add") + f"?plan={obj.pk}" if obj.pk else ""
+        links = format_html_join(
+            "",
+            '<li><a href="{}">{}</a>（{}）</li>',
+            (
+                (
+                    reverse("admin:plans_announcement_change", args=[a.pk]),
+                    a.title,
+                    a.published_at.date(),
+                )
+                for a in obj.announcements.all()
+            )
+            if obj.pk
+            else (),
+        )
+        add = (
+            format_html('<a class="addlink" href="{}">添加配租公告</a>', add_url)
+            if add_url
+            else "保存计划后可添加公告。"
+        )
+        return format_html("<ul>{}</ul>{}", links, add)
+
+    @admin.action(description="发布所选的配租计划", permissions=["change"])
+    def publish(self, request: HttpRequest, queryset: QuerySet[Plan]) -> None:
+        empty = (
+            queryset.filter(status=Plan.Status.DRAFT).annotate(n=Count("plan_projects")).filter(n=0)
+        )
+        if empty.exists():
+            names = "、".join(empty.values_list("title", flat=True))
+            self.message_user(request, f"以下计划没有配租项目，不能发布：{names}", messages.ERROR)
+            return
+        updated = queryset.filter(status=Plan.Status.DRAFT).update(status=Plan.Status.PUBLISHED)
+        self.message_user(request, f"已发布 {updated} 个配租计划。", messages.SUCCESS)
+
+    @admin.action(description="关闭所选的配租计划", permissions=["change"])
+    def close(self, request: HttpRequest, queryset: QuerySet[Plan]) -> None:
+        updated = queryset.filter(status=Plan.Status.PUBLISHED).update(status=Plan.Status.CLOSED)
+        self.message_user(request, f"已关闭 {updated} 个配租计划。", messages.SUCCESS)
+
+
+class AttachmentForm(forms.ModelForm):
+    def clean_file(self) -> object:
+        upload = self.cleaned_data.get("file")
+        if isinstance(upload, UploadedFile):
+            if upload.size > MAX_ATTACHMENT_BYTES:
+                raise ValidationError("附件不能超过 20 MB。")
+            upload.seek(0)
+            if upload.read(5) != b"%PDF-":
+                raise ValidationError("附件必须是 PDF 文件。")
+            upload.seek(0)
+            self.instance.size = upload.size
+        return upload
+
+
+class AttachmentInline(admin.TabularInline):
+    model = AnnouncementAttachment
+    form = AttachmentForm
+    fields = ("title", "file", "position")
+    extra = 0
+
+
+@admin.register(Announcement)
+class AnnouncementAdmin(admin.ModelAdmin):
+    list_display = ("title", "plan", "published_at")
+    list_filter = ("plan",)
+    list_select_related = ("plan",)
+    search_fields = ("title", "body", "plan__title")
+    date_hierarchy = "published_at"
+    autocomplete_fields = ("plan",)
+    inlines = [AttachmentInline]
