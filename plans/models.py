@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from projects.models import Project
+from projects.models import District, Project
 from rentcenter.images import random_name
 
 
@@ -28,8 +28,37 @@ class PlanQuerySet(models.QuerySet["Plan"]):
         )
 
 
+class HukouType(models.TextChoices):
+    BEIJING = "beijing", "本市户籍"
+    OTHER = "other", "外省市户籍"
+
+
+class HukouRequirement(models.TextChoices):
+    ANY = "any", "不限"
+    BEIJING = "beijing", "仅限本市户籍"
+    OTHER = "other", "仅限外省市户籍"
+
+
+class Education(models.TextChoices):
+    """学历, from lowest to highest: the order is what 最低学历 compares."""
+
+    HIGH_SCHOOL = "high_school", "高中及以下"
+    JUNIOR_COLLEGE = "junior_college", "大专"
+    BACHELOR = "bachelor", "本科"
+    MASTER = "master", "硕士研究生"
+    DOCTOR = "doctor", "博士研究生"
+
+    @classmethod
+    def rank(cls, value: str) -> int:
+        return list(cls.values).index(value)
+
+
 class Plan(models.Model):
-    """配租计划: one allocation round offering homes in one or more projects."""
+    """配租计划: one allocation round offering homes in one or more projects.
+
+    The 粗筛选 rules (PRODUCT.md, "Eligibility rules a plan can set") are fields of the plan;
+    a blank rule sets no condition. applications/eligibility.py applies them.
+    """
 
     class Status(models.TextChoices):
         DRAFT = "draft", "草稿"
@@ -58,6 +87,40 @@ class Plan(models.Model):
     projects = models.ManyToManyField(
         Project, through="PlanProject", related_name="plans", verbose_name="配租项目"
     )
+    min_age = models.PositiveSmallIntegerField("最低年龄（周岁）", null=True, blank=True)
+    max_age = models.PositiveSmallIntegerField("最高年龄（周岁）", null=True, blank=True)
+    hukou_requirement = models.CharField(
+        "户籍要求", max_length=20, choices=HukouRequirement.choices, default=HukouRequirement.ANY
+    )
+    requires_no_home = models.BooleanField("要求本市名下无住房", default=False)
+    min_contribution_months = models.PositiveSmallIntegerField(
+        "本市社保或个税最少连续缴纳月数", null=True, blank=True
+    )
+    asks_education = models.BooleanField(
+        "需要填报学历",
+        default=False,
+        help_text="面向毕业生的计划：信息填报中要求填写学历、毕业时间并上传学历证明。",
+    )
+    min_education = models.CharField(
+        "最低学历", max_length=20, choices=Education.choices, blank=True
+    )
+    max_years_since_graduation = models.PositiveSmallIntegerField(
+        "毕业年限（年以内）", null=True, blank=True
+    )
+    employer_districts = models.JSONField(
+        "工作单位所在区",
+        default=list,
+        blank=True,
+        help_text="不选表示不限。",
+    )
+    max_family_size = models.PositiveSmallIntegerField(
+        "家庭人数上限（含申请人）", null=True, blank=True
+    )
+    rejection_reasons = models.TextField(
+        "预设不通过原因",
+        blank=True,
+        help_text="每行一条，审核人员审核不通过时可直接选用。",
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -78,6 +141,13 @@ class Plan(models.Model):
                 name="plan_info_opens_before_registration",
                 violation_error_message="信息填报开始时间不能晚于登记开始时间。",
             ),
+            models.CheckConstraint(
+                condition=Q(min_age__isnull=True)
+                | Q(max_age__isnull=True)
+                | Q(min_age__lte=F("max_age")),
+                name="plan_age_range_ordered",
+                violation_error_message="最低年龄不能高于最高年龄。",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -93,6 +163,13 @@ class Plan(models.Model):
             errors["registration_ends_at"] = "登记结束时间必须晚于登记开始时间。"
         if self.info_opens_at and starts and self.info_opens_at > starts:
             errors["info_opens_at"] = "信息填报开始时间不能晚于登记开始时间。"
+        if self.min_age is not None and self.max_age is not None and self.min_age > self.max_age:
+            errors["max_age"] = "最低年龄不能高于最高年龄。"
+        if (self.min_education or self.max_years_since_graduation) and not self.asks_education:
+            errors["asks_education"] = "设置了学历或毕业年限条件时，需要勾选“需要填报学历”。"
+        unknown = set(self.employer_districts or []) - set(District.values)
+        if unknown:
+            errors["employer_districts"] = "请选择北京市的区。"
         if errors:
             raise ValidationError(errors)
 
@@ -125,6 +202,10 @@ class Plan(models.Model):
     @property
     def is_public(self) -> bool:
         return self.status != self.Status.DRAFT
+
+    @property
+    def preset_rejection_reasons(self) -> list[str]:
+        return [line.strip() for line in self.rejection_reasons.splitlines() if line.strip()]
 
     @property
     def countdown(self) -> "Countdown | None":

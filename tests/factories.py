@@ -2,7 +2,7 @@
 
 import io
 import itertools
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -110,3 +110,82 @@ def make_announcement(plan: Plan, **overrides) -> Announcement:
     fields = {"title": f"{plan.title}公告", "body": "## 申请条件\n\n- 年满18周岁"}
     fields.update(overrides)
     return Announcement.objects.create(plan=plan, **fields)
+
+
+def id_number_for(
+    birth: date, *, area: str = "110105", sequence: int = 1, female: bool = False
+) -> str:
+    """A valid resident ID number (GB 11643-1999) for the given birth date."""
+    from accounts.idcard import check_character
+
+    order = sequence * 2 + (0 if female else 1)  # odd for men, even for women
+    first17 = f"{area}{birth:%Y%m%d}{order % 1000:03d}"
+    return first17 + check_character(first17)
+
+
+def make_applicant(*, name: str = "张三", birth: date | None = None, **overrides) -> User:
+    """A user who has passed 实名认证."""
+    user = make_user(**overrides)
+    born = (birth or date(1996, 5, 20)) - timedelta(days=user.pk // 500)
+    number = id_number_for(born if birth is None else birth, sequence=user.pk % 500)
+    user.set_real_name(name=name, id_number=number, verified_at=timezone.now())
+    user.save()
+    return user
+
+
+INFO_FIELDS = {
+    "marital_status": "unmarried",
+    "hukou_type": "other",
+    "hukou_location": "河北省石家庄市",
+    "current_address": "北京市朝阳区望京西路1号",
+    "employer": "北京测试科技有限公司",
+    "employer_district": "chaoyang",
+    "employer_credit_code": "",
+    "contribution_months": 24,
+    "housing_status": "none",
+    "emergency_contact_name": "李四",
+    "emergency_contact_phone": "13700000001",
+    "preferred_room": "",
+}
+
+
+def make_document(owner: User, kind: str = "id_front", **overrides):
+    from applications import documents
+
+    upload = overrides.pop("upload", None) or image_upload(f"{kind}.jpg")
+    return documents.store(owner_id=owner.pk, kind=kind, upload=upload, budget_used=0)
+
+
+def make_info(applicant: User, plan: Plan, *, members=(), documents=None, **overrides):
+    """A submitted 信息填报 version, the next one for this applicant and plan."""
+    from applications.models import ApplicationInfo, FamilyMember, new_reference
+    from rentcenter import crypto
+
+    fields = {**INFO_FIELDS, **overrides}
+    version = ApplicationInfo.objects.filter(applicant=applicant, plan=plan).count() + 1
+    info = ApplicationInfo.objects.create(
+        applicant=applicant,
+        plan=plan,
+        version=version,
+        reference=new_reference("TB", length=8),
+        real_name=applicant.real_name,
+        id_number_encrypted=crypto.encrypt(applicant.id_number),
+        sex=applicant.sex,
+        birth_date=applicant.birth_date,
+        **fields,
+    )
+    if documents is None:
+        documents = [make_document(applicant, kind) for kind in REQUIRED_KINDS]
+    info.documents.set(documents)
+    for position, (name, relation, number) in enumerate(members):
+        FamilyMember.objects.create(
+            info=info,
+            name=name,
+            relation=relation,
+            id_number_encrypted=crypto.encrypt(number),
+            position=position,
+        )
+    return info
+
+
+REQUIRED_KINDS = ("id_front", "id_back", "hukou", "employment", "contributions")

@@ -1,0 +1,36 @@
+"""Loading what a request may see: every applicant object goes through its owner's queryset,
+so another applicant's id or number is a 404, never someone else's data."""
+
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+
+from applications.models import ApplicationInfo, Document, Registration
+from plans.models import Plan
+
+REVIEW_PERMISSION = "applications.review_document"
+
+
+def public_plan_or_404(plan_id: int) -> Plan:
+    return get_object_or_404(Plan.objects.public(), pk=plan_id)
+
+
+def registration_or_404(request: HttpRequest, number: str) -> Registration:
+    registrations = Registration.objects.of(request.user).select_related(
+        "plan", "offering__project", "info"
+    )
+    return get_object_or_404(registrations, number=number)
+
+
+def info_or_404(request: HttpRequest, plan: Plan, reference: str) -> ApplicationInfo:
+    return get_object_or_404(
+        ApplicationInfo.objects.of(request.user), plan=plan, reference=reference
+    )
+
+
+def document_or_404(request: HttpRequest, document_id: int) -> Document:
+    """The owner's document; staff who review registrations may open any."""
+    if request.user.is_staff and request.user.has_perm(REVIEW_PERMISSION):
+        return get_object_or_404(Document, pk=document_id)
+    if not request.user.is_authenticated:
+        raise Http404
+    return get_object_or_404(Document.objects.owned_by(request.user), pk=document_id)

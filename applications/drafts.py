@@ -1,0 +1,240 @@
+"""The 信息填报 draft: loading it (prefilled), keeping what was typed, and submitting it.
+
+A draft is only written on POST. Until then the form shows what the applicant would start
+from: their draft for this plan if any, else their latest submission for this plan (修改),
+else their latest submission for any plan (自动带出, manual 4.1 note), documents included.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.forms.models import model_to_dict
+from django.http import QueryDict
+from django.utils.datastructures import MultiValueDict
+
+from accounts.models import User
+from applications import documents
+from applications.forms import InfoForm, resolve_id_number
+from applications.models import (
+    ApplicationDraft,
+    ApplicationInfo,
+    Document,
+    DocumentKind,
+    FamilyMember,
+    Registration,
+    new_reference,
+)
+from plans.models import Plan
+from rentcenter import crypto
+
+INFO_FIELDS = InfoForm.Meta.fields
+MEMBERS_PREFIX = "members"
+MAX_FILES_PER_KIND = 5
+
+
+class EditLocked(Exception):
+    """The plan has an active registration: 取消登记 first (manual 6.2 note)."""
+
+
+def has_active_registration(applicant: User, plan: Plan) -> bool:
+    return Registration.objects.of(applicant).active().filter(plan=plan).exists()
+
+
+def load(applicant: User, plan: Plan) -> ApplicationDraft:
+    """The draft to show: saved, or unsaved and prefilled from the latest submission."""
+    draft = ApplicationDraft.objects.filter(applicant=applicant, plan=plan).first()
+    if draft:
+        return draft
+    source = (
+        ApplicationInfo.objects.latest_for(applicant, plan)
+        or ApplicationInfo.objects.of(applicant).order_by("-submitted_at", "-id").first()
+    )
+    draft = ApplicationDraft(applicant=applicant, plan=plan, prefilled_from=source)
+    if source:
+        draft.data = {"fields": _fields_of(source), "members": _members_of(source)}
+    return draft
+
+
+def attached_documents(draft: ApplicationDraft) -> list[Document]:
+    if draft.pk:
+        return list(draft.documents.all())
+    if draft.prefilled_from_id:
+        return list(draft.prefilled_from.documents.all())
+    return []
+
+
+def keep_typed(
+    draft: ApplicationDraft, post: QueryDict, *, drop_member: int | None = None
+) -> ApplicationDraft:
+    """Save what the form holds, as typed, so a failed submit or a new visit loses nothing.
+
+    drop_member is the position of a family member row, as posted, to leave out (删除).
+    """
+    members = []
+    total = _int(post.get(f"{MEMBERS_PREFIX}-TOTAL_FORMS"), 0)
+    for index in range(min(total, 20)):
+        if index == drop_member:
+            continue
+        row = {
+            key: post.get(f"{MEMBERS_PREFIX}-{index}-{key}", "").strip()
+            for key in ("name", "relation", "id_number", "id_token")
+        }
+        if any(row[key] for key in ("name", "relation", "id_number")):
+            members.append(_member_row(row))
+    draft.data = {
+        "fields": {name: post.get(name, "").strip() for name in INFO_FIELDS},
+        "members": members,
+    }
+    _save(draft)
+    return draft
+
+
+def add_uploads(draft: ApplicationDraft, files: MultiValueDict) -> dict[str, list[str]]:
+    """Store every acceptable uploaded file and attach it; the refusals, per kind."""
+    errors: dict[str, list[str]] = {}
+    uploads = [
+        (kind, upload) for kind in DocumentKind.values for upload in files.getlist(f"upload_{kind}")
+    ]
+    if not uploads:
+        return errors
+    _save(draft)
+    current = list(draft.documents.all())
+    for kind, upload in uploads:
+        if sum(document.kind == kind for document in current) >= MAX_FILES_PER_KIND:
+            errors.setdefault(kind, []).append(
+                f"{upload.name}：每项材料最多上传 {MAX_FILES_PER_KIND} 个文件。"
+            )
+            continue
+        try:
+            document = documents.store(
+                owner_id=draft.applicant_id,
+                kind=kind,
+                upload=upload,
+                budget_used=sum(document.size for document in current),
+            )
+        except documents.ValidationError as error:
+            errors.setdefault(kind, []).extend(
+                f"{upload.name}：{message}" for message in error.messages
+            )
+            continue
+        draft.documents.add(document)
+        current.append(document)
+    return errors
+
+
+def remove_document(draft: ApplicationDraft, document: Document) -> None:
+    """Unlink from the draft; the file stays (a submitted version may still use it)."""
+    _save(draft)
+    draft.documents.remove(document)
+
+
+def missing_kinds(required: list[str], attached: list[Document]) -> list[str]:
+    present = {document.kind for document in attached}
+    return [kind for kind in required if kind not in present]
+
+
+@dataclass(frozen=True)
+class Submitted:
+    info: ApplicationInfo
+    created: bool
+
+
+def submit(*, draft: ApplicationDraft, form: InfoForm, members: list[dict[str, str]]) -> Submitted:
+    """Turn the draft into the next ApplicationInfo version, in one transaction.
+
+    The draft row is locked first, so a double click or two tabs create one version: the
+    second request finds the draft gone and gets the version the first one made.
+    """
+    applicant, plan = draft.applicant, draft.plan
+    with transaction.atomic():
+        locked = ApplicationDraft.objects.select_for_update().filter(pk=draft.pk).first()
+        if locked is None:
+            return Submitted(ApplicationInfo.objects.latest_for(applicant, plan), created=False)
+        if has_active_registration(applicant, plan):
+            raise EditLocked
+        version = (
+            ApplicationInfo.objects.of(applicant)
+            .filter(plan=plan)
+            .aggregate(Max("version"))["version__max"]
+            or 0
+        ) + 1
+        info: ApplicationInfo = form.save(commit=False)
+        info.applicant, info.plan, info.version = applicant, plan, version
+        info.real_name = applicant.real_name
+        info.id_number_encrypted = crypto.encrypt(applicant.id_number)
+        info.sex, info.birth_date = applicant.sex, applicant.birth_date
+        _save_with_unique_reference(info)
+        info.documents.set(locked.documents.all())
+        FamilyMember.objects.bulk_create(
+            FamilyMember(
+                info=info,
+                name=member["name"],
+                relation=member["relation"],
+                id_number_encrypted=crypto.encrypt(member["id_number"]),
+                position=position,
+            )
+            for position, member in enumerate(members)
+        )
+        locked.delete()
+    return Submitted(info, created=True)
+
+
+def _save_with_unique_reference(info: ApplicationInfo) -> None:
+    for _ in range(5):
+        info.reference = new_reference("TB")
+        try:
+            with transaction.atomic():
+                info.save()
+            return
+        except IntegrityError:
+            if ApplicationInfo.objects.filter(reference=info.reference).exists():
+                continue
+            raise
+    raise RuntimeError("could not find a free reference number")
+
+
+def _save(draft: ApplicationDraft) -> None:
+    """Create the draft row on first write, linking the prefilled documents."""
+    if draft.pk:
+        draft.save()
+        return
+    with transaction.atomic():
+        draft.save()
+        if draft.prefilled_from_id:
+            draft.documents.set(draft.prefilled_from.documents.all())
+
+
+def _fields_of(info: ApplicationInfo) -> dict[str, str]:
+    values = model_to_dict(info, fields=INFO_FIELDS)
+    return {
+        name: value.isoformat()
+        if isinstance(value, date)
+        else ("" if value is None else str(value))
+        for name, value in values.items()
+    }
+
+
+def _members_of(info: ApplicationInfo) -> list[dict[str, str]]:
+    return [
+        {"name": m.name, "relation": m.relation, "id_token": m.id_number_encrypted}
+        for m in info.family_members.all()
+    ]
+
+
+def _member_row(row: dict[str, str]) -> dict[str, str]:
+    """A family member row as stored in the draft: the ID number only ever encrypted."""
+    number = resolve_id_number(row["id_number"], row["id_token"])
+    return {
+        "name": row["name"],
+        "relation": row["relation"],
+        "id_token": crypto.encrypt(number) if number else "",
+    }
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value or default)
+    except ValueError:
+        return default

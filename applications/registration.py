@@ -1,0 +1,96 @@
+"""配租登记: registering an applicant for one project of a plan (manual section 五)."""
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import User
+from applications import eligibility
+from applications.models import (
+    ApplicationInfo,
+    Progress,
+    Registration,
+    RegistrationEvent,
+    new_reference,
+)
+from plans.models import Plan, PlanProject
+from rentcenter.sms import send_sms
+
+
+class NotOpen(Exception):
+    """Registration is possible only between the plan's start and end (server time)."""
+
+
+class NoInfo(Exception):
+    """Registration needs the applicant's submitted 信息填报 for the plan (manual section 五)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    registration: Registration | None
+    created: bool = False
+    failed_conditions: list[str] = field(default_factory=list)
+
+
+def register(
+    *, applicant: User, plan: Plan, offering: PlanProject, today: date | None = None
+) -> Outcome:
+    """Screen the applicant's latest submission and register them, exactly once.
+
+    The partial unique constraint (one active registration per person per plan) is what makes
+    this safe: when two requests race, the second insert fails inside its savepoint and the
+    second request returns the registration the first one made. The project's counter moves in
+    the same transaction as the insert, so 已登记人数 never drifts from the rows.
+    """
+    if not plan.is_registration_open:
+        raise NotOpen
+    existing = Registration.objects.of(applicant).active().filter(plan=plan).first()
+    if existing:
+        return Outcome(existing)
+    info = ApplicationInfo.objects.latest_for(applicant, plan)
+    if info is None:
+        raise NoInfo
+    failed = eligibility.screen(plan=plan, info=info, today=today or timezone.localdate())
+    if failed:
+        return Outcome(None, failed_conditions=failed)
+    for _attempt in range(3):
+        try:
+            return Outcome(_create(applicant, plan, offering, info), created=True)
+        except IntegrityError:
+            existing = Registration.objects.of(applicant).active().filter(plan=plan).first()
+            if existing:
+                return Outcome(existing)
+            # Otherwise two registrations drew the same random number: draw again.
+    raise RuntimeError("could not find a free registration number")
+
+
+def _create(
+    applicant: User, plan: Plan, offering: PlanProject, info: ApplicationInfo
+) -> Registration:
+    with transaction.atomic():
+        registration = Registration.objects.create(
+            number=new_reference("PZ"),
+            applicant=applicant,
+            plan=plan,
+            offering=offering,
+            info=info,
+            verification_code=secrets.token_urlsafe(9),
+        )
+        RegistrationEvent.objects.create(
+            registration=registration, to_progress=Progress.REGISTERED, actor=applicant
+        )
+        PlanProject.objects.filter(pk=offering.pk).update(
+            registered_count=F("registered_count") + 1
+        )
+        send_sms(
+            phone=applicant.phone.as_e164,
+            text=(
+                f"您已成功登记“{plan.title}”{offering.project.name}，登记编号 "
+                f"{registration.number}。可在配租平台“配租记录”中查看目前进度。"
+            ),
+        )
+    return registration

@@ -1,0 +1,39 @@
+"""Serving uploaded documents to their owner and to reviewers, never by public URL."""
+
+from urllib.parse import quote
+
+from django.http import FileResponse, Http404, HttpRequest
+from django.views.decorators.http import require_GET
+
+from applications.access import document_or_404
+
+
+def _serve(file, *, content_type: str, filename: str) -> FileResponse:
+    response = FileResponse(file.open("rb"), content_type=content_type)
+    # RFC 6266 / 5987: the UTF-8 name for browsers, an ASCII fallback for the rest.
+    response.headers["Content-Disposition"] = _disposition(filename)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if content_type.startswith("image/"):
+        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def _disposition(filename: str) -> str:
+    ascii_name = filename.encode("ascii", "ignore").decode() or "document"
+    ascii_name = ascii_name.replace('"', "").replace("\\", "")
+    return f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+
+
+@require_GET
+def document(request: HttpRequest, document_id: int) -> FileResponse:
+    doc = document_or_404(request, document_id)
+    return _serve(doc.file, content_type=doc.content_type, filename=doc.original_name)
+
+
+@require_GET
+def thumbnail(request: HttpRequest, document_id: int) -> FileResponse:
+    doc = document_or_404(request, document_id)
+    if not doc.thumbnail:
+        raise Http404
+    return _serve(doc.thumbnail, content_type="image/jpeg", filename=f"thumbnail-{doc.pk}.jpg")

@@ -1,0 +1,236 @@
+"""信息填报 (manual 4.1) and 修改填报信息 (4.2).
+
+Every POST from the form keeps what was typed and stores the files that came with it before
+anything else happens, so a failed submit, an added family member row or a removed document
+never loses the applicant's work. Buttons other than 提交 post the same form to their own URL
+(formaction), then redirect back to the form.
+"""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from accounts.decorators import real_name_required
+from applications import documents, drafts
+from applications.access import info_or_404, public_plan_or_404
+from applications.forms import FamilyFormSet, InfoForm, required_document_kinds, shown_id_number
+from applications.models import ApplicationDraft, ApplicationInfo, DocumentKind, MaritalStatus
+from plans.models import Plan
+from rentcenter.forms import summary_errors
+from rentcenter.http import HtmxHttpRequest
+
+EDIT_LOCKED = "您已登记该配租计划。如需修改填报信息，请先在配租记录中取消登记，修改后重新登记。"
+
+
+def _fillable_plan(request: HttpRequest, plan_id: int) -> Plan | HttpResponse:
+    """The plan, or the redirect that explains why its form cannot be filled now."""
+    plan = public_plan_or_404(plan_id)
+    if not plan.is_info_open:
+        messages.warning(request, "当前不在该计划的信息填报时间内。")
+        return redirect("applications:info", plan.pk)
+    if drafts.has_active_registration(request.user, plan):
+        messages.warning(request, EDIT_LOCKED)
+        return redirect("applications:info", plan.pk)
+    return plan
+
+
+def _form_context(request: HttpRequest, plan: Plan, draft: ApplicationDraft, **bound) -> dict:
+    user = request.user
+    fields = draft.data.get("fields", {})
+    members = [
+        {
+            "name": m["name"],
+            "relation": m["relation"],
+            "id_number": shown_id_number(m["id_token"]),
+            "id_token": m["id_token"],
+        }
+        for m in draft.data.get("members", [])
+    ]
+    form = bound.get("form") or InfoForm(initial=fields, plan=plan)
+    family = bound.get("family") or FamilyFormSet(initial=members, prefix=drafts.MEMBERS_PREFIX)
+    attached = drafts.attached_documents(draft)
+    marital = form["marital_status"].value()
+    required = required_document_kinds(plan, marital_status=marital)
+    kinds = [kind for kind in DocumentKind if kind in required or kind == DocumentKind.OTHER]
+    upload_errors = bound.get("upload_errors", {})
+    missing = bound.get("missing", [])
+    blocks = [
+        {
+            "kind": kind,
+            "required": kind in required,
+            "accepts_pdf": kind in documents.PDF_KINDS,
+            "documents": [d for d in attached if d.kind == kind],
+            "errors": upload_errors.get(kind, [])
+            + (["请上传此项材料。"] if kind in missing else []),
+        }
+        for kind in kinds
+    ]
+    errors = []
+    if bound.get("form"):
+        errors = summary_errors(form, family) + [
+            (f"documents-{block['kind']}", f"{block['kind'].label}：{error}")
+            for block in blocks
+            for error in block["errors"]
+        ]
+    return {
+        "plan": plan,
+        "draft": draft,
+        "form": form,
+        "family": family,
+        "document_kinds": blocks,
+        "applicant": user,
+        "error_summary": errors,
+    }
+
+
+def _keep(
+    request: HttpRequest, plan: Plan, *, drop_member: int | None = None
+) -> tuple[ApplicationDraft, dict[str, list[str]]]:
+    draft = drafts.load(request.user, plan)
+    drafts.keep_typed(draft, request.POST, drop_member=drop_member)
+    return draft, drafts.add_uploads(draft, request.FILES)
+
+
+def _report_upload_errors(request: HttpRequest, errors: dict[str, list[str]]) -> None:
+    for kind, problems in errors.items():
+        for problem in problems:
+            messages.error(request, f"{DocumentKind(kind).label}：{problem}")
+
+
+@require_GET
+@real_name_required
+def info(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """查看填报信息: the latest submitted version for the plan, with 修改."""
+    plan = public_plan_or_404(plan_id)
+    submitted = ApplicationInfo.objects.latest_for(request.user, plan)
+    if submitted is None:
+        if plan.is_info_open:
+            return redirect("applications:fill", plan.pk)
+        messages.warning(request, "您没有填报该计划的信息。")
+        return redirect("plans:home")
+    context = {
+        "plan": plan,
+        "info": submitted,
+        "locked": drafts.has_active_registration(request.user, plan),
+        "locked_message": EDIT_LOCKED,
+    }
+    return render(request, "applications/info_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@real_name_required
+def fill(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """填报信息 / 修改: the form; POST is 提交."""
+    plan = _fillable_plan(request, plan_id)
+    if isinstance(plan, HttpResponse):
+        return plan
+    if request.method == "GET":
+        draft = drafts.load(request.user, plan)
+        return render(request, "applications/info_form.html", _form_context(request, plan, draft))
+
+    draft, upload_errors = _keep(request, plan)
+    form = InfoForm(request.POST, plan=plan, applicant_phone=request.user.phone.as_e164[3:])
+    family = FamilyFormSet(
+        request.POST,
+        prefix=drafts.MEMBERS_PREFIX,
+        applicant_id_number=request.user.id_number,
+        married=request.POST.get("marital_status") == MaritalStatus.MARRIED,
+    )
+    required = required_document_kinds(plan, marital_status=request.POST.get("marital_status", ""))
+    missing = drafts.missing_kinds(required, drafts.attached_documents(draft))
+    if form.is_valid() and family.is_valid() and not upload_errors and not missing:
+        try:
+            result = drafts.submit(draft=draft, form=form, members=family.members)
+        except drafts.EditLocked:
+            messages.warning(request, EDIT_LOCKED)
+            return redirect("applications:info", plan.pk)
+        return redirect("applications:submitted", plan.pk, result.info.reference)
+    context = _form_context(
+        request, plan, draft, form=form, family=family, upload_errors=upload_errors, missing=missing
+    )
+    return render(request, "applications/info_form.html", context)
+
+
+@require_POST
+@real_name_required
+def save_draft(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """暂存: keep what is typed without submitting."""
+    plan = _fillable_plan(request, plan_id)
+    if isinstance(plan, HttpResponse):
+        return plan
+    _, upload_errors = _keep(request, plan)
+    _report_upload_errors(request, upload_errors)
+    messages.success(request, "已暂存，您可以稍后继续填写。暂存的信息尚未提交。")
+    return redirect("applications:fill", plan.pk)
+
+
+@require_POST
+@real_name_required
+def add_member(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = _fillable_plan(request, plan_id)
+    if isinstance(plan, HttpResponse):
+        return plan
+    draft, upload_errors = _keep(request, plan)
+    _report_upload_errors(request, upload_errors)
+    members = draft.data["members"]
+    members.append({"name": "", "relation": "", "id_token": ""})
+    draft.save(update_fields=["data", "updated_at"])
+    return redirect(reverse("applications:fill", args=[plan.pk]) + f"#member-{len(members) - 1}")
+
+
+@require_POST
+@real_name_required
+def remove_member(request: HttpRequest, plan_id: int, index: int) -> HttpResponse:
+    plan = _fillable_plan(request, plan_id)
+    if isinstance(plan, HttpResponse):
+        return plan
+    _, upload_errors = _keep(request, plan, drop_member=index)
+    _report_upload_errors(request, upload_errors)
+    return redirect(reverse("applications:fill", args=[plan.pk]) + "#family")
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+@real_name_required
+def upload(request: HtmxHttpRequest, plan_id: int) -> HttpResponse:
+    """An upload sent on its own (htmx, as soon as a file is chosen)."""
+    plan = _fillable_plan(request, plan_id)
+    if isinstance(plan, HttpResponse):
+        return plan
+    draft = drafts.load(request.user, plan)
+    errors = drafts.add_uploads(draft, request.FILES)
+    if not request.htmx:
+        _report_upload_errors(request, errors)
+        return redirect("applications:fill", plan.pk)
+    kind = request.POST.get("kind", "")
+    context = _form_context(request, plan, draft, upload_errors=errors)
+    block = next((b for b in context["document_kinds"] if b["kind"] == kind), None)
+    if block is None:
+        return HttpResponse(status=400)
+    return render(request, "applications/includes/document_kind.html", {**context, "block": block})
+
+
+@require_POST
+@real_name_required
+def remove_document(request: HttpRequest, plan_id: int, document_id: int) -> HttpResponse:
+    plan = _fillable_plan(request, plan_id)
+    if isinstance(plan, HttpResponse):
+        return plan
+    draft, upload_errors = _keep(request, plan)
+    _report_upload_errors(request, upload_errors)
+    document = get_object_or_404(draft.documents.all(), pk=document_id)
+    drafts.remove_document(draft, document)
+    messages.success(request, f"已移除 {document.original_name}。")
+    return redirect(reverse("applications:fill", args=[plan.pk]) + f"#documents-{document.kind}")
+
+
+@require_GET
+@real_name_required
+def submitted(request: HttpRequest, plan_id: int, reference: str) -> HttpResponse:
+    """The confirmation after 提交, with the reference number."""
+    plan = public_plan_or_404(plan_id)
+    submission = info_or_404(request, plan, reference)
+    return render(request, "applications/info_submitted.html", {"plan": plan, "info": submission})

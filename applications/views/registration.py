@@ -1,0 +1,68 @@
+"""配租登记 (manual section 五): 立即登记 from the home page or from 项目详情."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.decorators import real_name_required
+from applications import registration as registering
+from applications.access import public_plan_or_404, registration_or_404
+from applications.forms import RegistrationForm
+from applications.models import ApplicationInfo, Registration
+from rentcenter.forms import summary_errors
+
+
+@require_http_methods(["GET", "POST"])
+@real_name_required
+def register(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = public_plan_or_404(plan_id)
+    if not plan.is_registration_open:
+        messages.warning(request, f"“{plan.title}”当前不在登记时间内（{plan.state.label}）。")
+        return redirect("plans:announcement", plan.pk)
+    existing = Registration.objects.of(request.user).active().filter(plan=plan).first()
+    if existing:
+        messages.info(request, f"您已登记该计划，登记编号 {existing.number}。")
+        return redirect(existing)
+    info = ApplicationInfo.objects.latest_for(request.user, plan)
+    if info is None:
+        messages.warning(request, "登记前请先完成该计划的信息填报。")
+        return redirect("applications:fill", plan.pk)
+    offerings = list(plan.plan_projects.select_related("project"))
+    chosen = request.GET.get("project")
+    initial = next((o.pk for o in offerings if str(o.project_id) == chosen), None)
+    form = RegistrationForm(
+        request.POST or None, offerings=offerings, initial={"offering": initial}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            outcome = registering.register(
+                applicant=request.user, plan=plan, offering=form.cleaned_data["offering"]
+            )
+        except registering.NotOpen:
+            messages.warning(request, "登记时间已结束。")
+            return redirect("plans:announcement", plan.pk)
+        if outcome.failed_conditions:
+            context = {"plan": plan, "failed": outcome.failed_conditions, "info": info}
+            return render(request, "applications/register_refused.html", context)
+        if not outcome.created:
+            messages.info(
+                request, f"您已完成登记，无需重复提交。登记编号 {outcome.registration.number}。"
+            )
+            return redirect(outcome.registration)
+        return redirect("applications:registered", outcome.registration.number)
+    context = {
+        "plan": plan,
+        "form": form,
+        "info": info,
+        "error_summary": summary_errors(form) if form.is_bound else [],
+    }
+    return render(request, "applications/register.html", context)
+
+
+@require_GET
+@real_name_required
+def registered(request: HttpRequest, number: str) -> HttpResponse:
+    """登记成功: the registration number and the way to 配租记录."""
+    registration = registration_or_404(request, number)
+    return render(request, "applications/registered.html", {"registration": registration})
