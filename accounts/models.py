@@ -1,7 +1,25 @@
+from collections.abc import Iterator
+from datetime import datetime
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.db import models
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from phonenumber_field.modelfields import PhoneNumberField
+from phonenumber_field.phonenumber import PhoneNumber
+
+from accounts.idcard import Sex, mask_id_number, parse_id_number
+from rentcenter import crypto
+
+
+def mask_phone(phone: PhoneNumber | None) -> str:
+    """138****0000: enough for a person to recognise their number, not to read it."""
+    national = str(phone.national_number) if phone else ""
+    if len(national) != 11:
+        return national
+    return f"{national[:3]}****{national[7:]}"
 
 
 class UserManager(BaseUserManager["User"]):
@@ -17,6 +35,19 @@ class UserManager(BaseUserManager["User"]):
         user.save(using=self._db)
         return user
 
+    def get_or_create_applicant(self, phone: PhoneNumber | str) -> tuple["User", bool]:
+        """The account of a phone whose owner has just proved it with an SMS code, made now if
+        there is none yet; two requests racing to create it end with the same account."""
+        try:
+            return self.get(phone=phone), False
+        except self.model.DoesNotExist:
+            pass
+        try:
+            with transaction.atomic():
+                return self.create_user(str(phone)), True
+        except IntegrityError:
+            return self.get(phone=phone), False
+
     def create_superuser(self, phone: str, password: str | None = None, **extra: object) -> "User":
         extra.setdefault("is_staff", True)
         extra.setdefault("is_superuser", True)
@@ -24,7 +55,13 @@ class UserManager(BaseUserManager["User"]):
 
 
 class User(AbstractBaseUser, PermissionsMixin):
-    """A person, known by a mainland mobile number (the manual's 手机号 is the account)."""
+    """A person, known by a mainland mobile number (the manual's 手机号 is the account).
+
+    The real name (实名认证) is set once, by accounts.realname.verify_real_name. The resident ID
+    number is stored only encrypted, next to a keyed digest that keeps it to one account.
+    """
+
+    Sex = Sex
 
     phone = PhoneNumberField("手机号", region="CN", unique=True)
     is_staff = models.BooleanField(
@@ -32,6 +69,17 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField("有效", default=True)
     date_joined = models.DateTimeField("注册时间", default=timezone.now)
+
+    real_name = models.CharField("真实姓名", max_length=30, blank=True)
+    sex = models.CharField("性别", max_length=10, choices=Sex.choices, blank=True)
+    birth_date = models.DateField("出生日期", null=True, blank=True)
+    real_name_verified_at = models.DateTimeField("实名认证时间", null=True, blank=True)
+    id_number_encrypted = models.TextField("证件号码（密文）", blank=True, editable=False)
+    # NULL rather than "" until verified, so that unverified accounts never meet on the unique
+    # index.
+    id_number_digest = models.CharField(  # noqa: DJ001
+        "证件号码摘要", max_length=64, null=True, blank=True, editable=False
+    )
 
     objects = UserManager()
 
@@ -41,14 +89,92 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = "用户"
         verbose_name_plural = "用户"
+        permissions = [("view_full_id_number", "可以查看完整证件号码")]
+        constraints = [
+            # One resident ID number, one account (manual 3.3; PRODUCT.md).
+            models.UniqueConstraint(
+                fields=["id_number_digest"],
+                name="user_id_number_unique",
+                violation_error_message="该证件号码已在其他账号完成实名认证。",
+            ),
+            models.CheckConstraint(
+                condition=Q(real_name_verified_at__isnull=True)
+                | (Q(id_number_digest__isnull=False) & ~Q(real_name="")),
+                name="user_verified_has_name_and_number",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.masked_phone
 
     @property
     def masked_phone(self) -> str:
-        """138****0000: enough for a person to recognise their number, not to read it."""
-        national = str(self.phone.national_number) if self.phone else ""
-        if len(national) != 11:
-            return national
-        return f"{national[:3]}****{national[7:]}"
+        return mask_phone(self.phone)
+
+    @property
+    def has_real_name(self) -> bool:
+        return self.real_name_verified_at is not None
+
+    @property
+    def id_number(self) -> str:
+        """The full resident ID number, decrypted; "" before the real name is verified."""
+        if not self.id_number_encrypted:
+            return ""
+        return crypto.decrypt(self.id_number_encrypted)
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number) if self.id_number_encrypted else ""
+
+    def set_real_name(self, *, name: str, id_number: str, verified_at: datetime) -> None:
+        """Record a verified name and number; sex and birth date come from the number."""
+        card = parse_id_number(id_number)
+        self.real_name = name
+        self.sex = card.sex
+        self.birth_date = card.birth_date
+        self.id_number_encrypted = crypto.encrypt(card.number)
+        self.id_number_digest = crypto.digest(card.number)
+        self.real_name_verified_at = verified_at
+
+    # Sessions store this hash and Django drops a session whose hash no longer matches
+    # (django.contrib.auth.get_user). Mixing in the phone means that changing the phone, like
+    # changing a password, signs the account out everywhere else (manual 3.4).
+    def get_session_auth_hash(self) -> str:
+        return self._session_hash(settings.SECRET_KEY)
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_hash(secret)
+
+    def _session_hash(self, secret: str) -> str:
+        salt = "accounts.User.get_session_auth_hash"
+        value = f"{self.password}|{self.phone}"
+        return salted_hmac(salt, value, secret=secret, algorithm="sha256").hexdigest()
+
+
+class SmsCode(models.Model):
+    """A 6-digit code texted to a phone, usable once, for one purpose (accounts.otp)."""
+
+    class Purpose(models.TextChoices):
+        LOGIN = "login", "登录或注册"
+        CHANGE_PHONE = "change_phone", "更改手机号码"
+
+    phone = PhoneNumberField("手机号", region="CN")
+    purpose = models.CharField("用途", max_length=20, choices=Purpose.choices)
+    # For a change of phone: the account that asked, so that no one else can use the code.
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    wrong_attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "短信验证码"
+        verbose_name_plural = "短信验证码"
+        indexes = [models.Index(fields=["phone", "purpose", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} {self.created_at:%Y-%m-%d %H:%M}"

@@ -11,7 +11,8 @@ minute, 1 min for an hour), a refused attempt is taken back and does not prolong
 
 import math
 import time
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -28,6 +29,7 @@ class Limit:
     count: int  # allowed hits in the window, this one included when allowed
     limit: int
     retry_at: datetime | None  # when a refused attempt would next be allowed
+    slot: str = field(default="", repr=False)  # the counter this hit went to
 
     @property
     def retry_after(self) -> int:
@@ -53,7 +55,7 @@ def hit(key: str, *, limit: int, window: int) -> Limit:
     earlier = cache.get_many(slots[:-1])
     counts = [int(earlier.get(slot, 0)) for slot in slots[:-1]] + [mine]
     if sum(counts) <= limit:
-        return Limit(allowed=True, count=sum(counts), limit=limit, retry_at=None)
+        return Limit(allowed=True, count=sum(counts), limit=limit, retry_at=None, slot=slots[-1])
     cache.decr(slots[-1])
     counts[-1] -= 1
     # Slot i leaves the window when the clock reaches slot (current + i + 1); wait until enough
@@ -61,6 +63,21 @@ def hit(key: str, *, limit: int, window: int) -> Limit:
     dropped = next(i for i in range(1, SLOTS + 1) if sum(counts[i:]) <= limit - 1)
     retry_at = datetime.fromtimestamp((current + dropped) * slot_seconds, tz=UTC)
     return Limit(allowed=False, count=sum(counts), limit=limit, retry_at=retry_at)
+
+
+def hit_all(rules: Iterable[tuple[str, int, int]]) -> Limit:
+    """Hit several limits (key, limit, window) as one attempt: the first refusal is returned
+    and the hits already counted for this attempt are taken back, so that an attempt refused
+    by one limit does not use up the others."""
+    counted: list[Limit] = []
+    for key, limit, window in rules:
+        result = hit(key, limit=limit, window=window)
+        if not result.allowed:
+            for earlier in counted:
+                cache.decr(earlier.slot)
+            return result
+        counted.append(result)
+    return counted[-1]
 
 
 def client_ip(request: HttpRequest) -> str:

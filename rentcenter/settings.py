@@ -6,10 +6,13 @@ be understood stops the process with ImproperlyConfigured naming the variable, s
 deployment never turns into a silently different site. README.md lists every variable.
 """
 
+import base64
+import hashlib
 import os
 from pathlib import Path
 
 import dj_database_url
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -95,6 +98,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -186,6 +190,11 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# A signed-in session ends after 30 minutes without a request and 12 hours after the login,
+# whatever happens in between (OWASP ASVS 5.0 §7.3); accounts.middleware enforces both.
+SESSION_IDLE_TIMEOUT = 30 * 60
+SESSION_ABSOLUTE_TIMEOUT = 12 * 60 * 60
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
 
 # Behind nginx, which terminates TLS and sets X-Forwarded-Proto.
 if envbool("TRUST_X_FORWARDED_PROTO", False):
@@ -195,6 +204,63 @@ SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Accounts, SMS and identity --------------------------------------------------------------------
+
+# How text messages leave the site (rentcenter/sms.py): console prints them (local use), file
+# appends one JSON line per message to SMS_FILE_PATH, locmem keeps them in memory (tests), http
+# posts them to the SMS gateway at SMS_GATEWAY_URL with SMS_GATEWAY_KEY.
+SMS_BACKEND = envstr("SMS_BACKEND", "console").strip().lower()
+if SMS_BACKEND not in {"console", "file", "locmem", "http"}:
+    raise ImproperlyConfigured(
+        f"SMS_BACKEND must be one of console, file, locmem, http, not {SMS_BACKEND!r}"
+    )
+SMS_FILE_PATH = Path(envstr("SMS_FILE_PATH", str(VAR_DIR / "sms.jsonl")))
+SMS_GATEWAY_URL = envstr("SMS_GATEWAY_URL")
+SMS_GATEWAY_KEY = envstr("SMS_GATEWAY_KEY")
+if SMS_BACKEND == "http" and not (SMS_GATEWAY_URL and SMS_GATEWAY_KEY):
+    raise ImproperlyConfigured("SMS_BACKEND=http needs SMS_GATEWAY_URL and SMS_GATEWAY_KEY")
+
+# Automated tests of a running site answer the image captcha with "PASSED". Never in production.
+CAPTCHA_TEST_MODE = envbool("CAPTCHA_TEST_MODE", False)
+if CAPTCHA_TEST_MODE and not DEBUG:
+    raise ImproperlyConfigured("CAPTCHA_TEST_MODE must not be on when DEBUG is off")
+
+# Who compares a name with an ID number (accounts/realname.py): "local" accepts what passes the
+# GB 11643-1999 checks, "refuse" refuses everyone (a test double), or a dotted path to a class.
+IDENTITY_VERIFIER = envstr("IDENTITY_VERIFIER", "local").strip() or "local"
+
+# Resident ID numbers are stored encrypted (Fernet; the first key encrypts, every key decrypts,
+# so keys can be rotated) next to a keyed HMAC that keeps them unique (rentcenter/crypto.py).
+ID_NUMBER_KEYS = envlist("ID_NUMBER_KEYS", [])
+ID_NUMBER_HMAC_KEY = envstr("ID_NUMBER_HMAC_KEY")
+if not DEBUG and not ID_NUMBER_KEYS:
+    raise ImproperlyConfigured("ID_NUMBER_KEYS must be set when DEBUG is off")
+if not DEBUG and not ID_NUMBER_HMAC_KEY:
+    raise ImproperlyConfigured("ID_NUMBER_HMAC_KEY must be set when DEBUG is off")
+# Locally, fixed keys derived from the development SECRET_KEY: data made with `make run` stays
+# readable across restarts.
+ID_NUMBER_KEYS = ID_NUMBER_KEYS or [
+    base64.urlsafe_b64encode(
+        hashlib.sha256(f"id-number-key:{SECRET_KEY}".encode()).digest()
+    ).decode()
+]
+ID_NUMBER_HMAC_KEY = (
+    ID_NUMBER_HMAC_KEY or hashlib.sha256(f"id-number-hmac:{SECRET_KEY}".encode()).hexdigest()
+)
+for _key in ID_NUMBER_KEYS:
+    try:
+        Fernet(_key)
+    except ValueError:
+        raise ImproperlyConfigured(
+            "ID_NUMBER_KEYS must be comma-separated Fernet keys (32 url-safe base64-encoded bytes)"
+        ) from None
+if len(ID_NUMBER_HMAC_KEY) < 32:
+    raise ImproperlyConfigured("ID_NUMBER_HMAC_KEY must be at least 32 characters long")
+
+# Behind nginx, the client's address is the last one nginx appended to X-Forwarded-For; without a
+# proxy that header is the client's own word and is ignored (rate limits per address).
+TRUST_X_FORWARDED_FOR = envbool("TRUST_X_FORWARDED_FOR", False)
 
 # Internationalisation --------------------------------------------------------------------------
 

@@ -1,0 +1,116 @@
+"""SMS verification codes (短信验证码): sending them within limits, and checking them once.
+
+The numbers follow OWASP ASVS 5.0 §6 (out-of-band authenticators) and the defaults of Chinese
+SMS providers: 6 digits from `secrets`, stored only as a keyed hash bound to the phone and the
+purpose, valid 5 minutes, good for one use, dead after 5 wrong tries. Sending is limited per
+phone (1 per 60 s, 5 per hour, 10 per day) and per address (20 per hour) in the shared cache,
+so the limits hold across every worker. A refused send says when the next one is possible.
+
+The answer to "send a code" never depends on whether the phone has an account (no account
+enumeration); the account is looked at only after the code has proved the phone.
+"""
+
+import secrets
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+from phonenumber_field.phonenumber import PhoneNumber
+
+from accounts.models import SmsCode, User
+from rentcenter import ratelimit
+from rentcenter.sms import send_sms
+
+Purpose = SmsCode.Purpose
+
+CODE_DIGITS = 6
+CODE_TTL = timedelta(minutes=5)
+MAX_WRONG_ATTEMPTS = 5
+RESEND_SECONDS = 60
+
+# (what is counted, how many sends, in how many seconds)
+PHONE_LIMITS = ((1, 60), (5, 60 * 60), (10, 24 * 60 * 60))
+ADDRESS_LIMITS = ((20, 60 * 60),)
+
+TEXTS = {
+    Purpose.LOGIN: "您的验证码为{code}，5分钟内有效，用于登录或注册保障性租赁住房专项配租平台。"
+    "请勿告诉他人。如非本人操作，请忽略本短信。",
+    Purpose.CHANGE_PHONE: "您正在将此号码绑定到保障性租赁住房专项配租平台账号，验证码为{code}，"
+    "5分钟内有效。请勿告诉他人。如非本人操作，请忽略本短信。",
+}
+
+
+class SendRefused(Exception):
+    """Too many codes asked for; `retry_at` is when the next send will be allowed."""
+
+    def __init__(self, retry_at: datetime) -> None:
+        self.retry_at = retry_at
+        super().__init__(retry_message(retry_at))
+
+
+def retry_message(retry_at: datetime) -> str:
+    seconds = max(1, round((retry_at - timezone.now()).total_seconds()))
+    if seconds <= 120:
+        return f"发送过于频繁，请{seconds}秒后再试。"
+    local = timezone.localtime(retry_at)
+    if local.date() == timezone.localdate():
+        return f"发送次数已达上限，请于{local:%H:%M}后再试。"
+    return f"发送次数已达上限，请于{local.month}月{local.day}日{local:%H:%M}后再试。"
+
+
+def _hash(*, phone: PhoneNumber, purpose: str, code: str) -> str:
+    value = f"{phone.as_e164}|{purpose}|{code}"
+    return salted_hmac("accounts.otp", value, algorithm="sha256").hexdigest()
+
+
+def _check_send_limits(*, phone: PhoneNumber, address: str) -> None:
+    rules = [(f"sms:phone:{phone.as_e164}", limit, window) for limit, window in PHONE_LIMITS]
+    rules += [(f"sms:address:{address}", limit, window) for limit, window in ADDRESS_LIMITS]
+    result = ratelimit.hit_all(rules)
+    if not result.allowed:
+        raise SendRefused(result.retry_at)
+
+
+def send_code(*, phone: PhoneNumber, purpose: str, address: str, user: User | None = None) -> None:
+    """Text a new code to `phone` for `purpose`, or raise SendRefused. The caller has checked
+    the image captcha. A new code replaces the earlier ones for the same phone and purpose."""
+    _check_send_limits(phone=phone, address=address)
+    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+    now = timezone.now()
+    with transaction.atomic():
+        SmsCode.objects.create(
+            phone=phone,
+            purpose=purpose,
+            user=user,
+            code_hash=_hash(phone=phone, purpose=purpose, code=code),
+            created_at=now,
+            expires_at=now + CODE_TTL,
+        )
+        send_sms(phone=phone.as_e164, text=TEXTS[purpose].format(code=code))
+
+
+def verify_code(*, phone: PhoneNumber, purpose: str, code: str, user: User | None = None) -> bool:
+    """Whether `code` is the latest live code for this phone and purpose (and account, for a
+    change of phone). True at most once per code, even for simultaneous requests: the code is
+    spent by one UPDATE … WHERE used_at IS NULL, which only one of them can win."""
+    now = timezone.now()
+    latest = (
+        SmsCode.objects.filter(phone=phone, purpose=purpose, user=user)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if latest is None:
+        return False
+    live = SmsCode.objects.filter(
+        pk=latest.pk,
+        used_at__isnull=True,
+        expires_at__gt=now,
+        wrong_attempts__lt=MAX_WRONG_ATTEMPTS,
+    )
+    expected = _hash(phone=phone, purpose=purpose, code=code.strip())
+    if not constant_time_compare(latest.code_hash, expected):
+        live.update(wrong_attempts=F("wrong_attempts") + 1)
+        return False
+    return live.update(used_at=now) == 1

@@ -1,0 +1,51 @@
+import re
+
+import pytest
+from django.test import Client
+
+from rentcenter import sms
+
+
+@pytest.fixture(autouse=True)
+def _sms_in_memory(settings):
+    """Account tests read the texts they cause from rentcenter.sms.outbox."""
+    settings.SMS_BACKEND = "locmem"
+    sms.outbox.clear()
+    yield
+    sms.outbox.clear()
+
+
+@pytest.fixture
+def client(django_capture_on_commit_callbacks) -> Client:
+    """A test client whose every request commits, as requests do on the real site: the
+    on_commit work of a view (its text messages) is done when the response comes back."""
+
+    class CommittingClient(Client):
+        def request(self, **request):
+            with django_capture_on_commit_callbacks(execute=True):
+                return super().request(**request)
+
+    return CommittingClient()
+
+
+@pytest.fixture
+def captcha_test_mode(settings):
+    settings.CAPTCHA_TEST_MODE = True
+
+
+def texts_to(phone: str) -> list[str]:
+    return [message.text for message in sms.outbox if message.phone == phone]
+
+
+def last_code(phone: str = "+8613800138000") -> str:
+    """The code in the last text sent to `phone` (E.164)."""
+    texts = texts_to(phone)
+    assert texts, f"no text was sent to {phone}"
+    return re.search(r"\d{6}", texts[-1]).group()
+
+
+def send_code(
+    client: Client, url: str = "/accounts/login/send-code/", phone: str = "13800138000", **data
+):
+    """发送验证短信 with the test-mode captcha answer (needs captcha_test_mode)."""
+    return client.post(url, {"phone": phone, "captcha": "PASSED", **data})
