@@ -194,4 +194,5 @@ def test_retry_message_in_seconds_then_clock_time():
     with time_machine.travel("2026-06-01 09:00 +08:00", tick=False):
         now = timezone.now()
         assert otp.retry_message(now + timedelta(seconds=45)) == "发送过于频繁，请45秒后再试。"
-        assert otp.retry_message(now + timedelta(minutes=30)) == "发送次数已达上限，请于09:30后再试。"
+        later = otp.retry_message(now + timedelta(minutes=30))
+        assert later == "发送次数已达上限，请于09:30后再试。"
