@@ -77,13 +77,13 @@ def graduation(plan: Plan, info: ApplicationInfo, today: date) -> str | None:
     earliest = _years_before(today, years)
     if info.graduation_date is None or info.graduation_date < earliest:
         declared = (
-            f"您的毕业时间为 {info.graduation_date:%Y年%m月}"
+            f"您的毕业时间为 {info.graduation_date:%Y年%m月%d日}"
             if info.graduation_date
             else "您未填报毕业时间"
         )
         return f"须为毕业 {years} 年以内（{earliest:%Y年%m月%d日}及以后毕业），{declared}。"
     if info.graduation_date > today:
-        return f"毕业时间不能晚于今天，您填报的毕业时间为 {info.graduation_date:%Y年%m月}。"
+        return f"毕业时间不能晚于今天，您填报的毕业时间为 {info.graduation_date:%Y年%m月%d日}。"
     return None
 
 
