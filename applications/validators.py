@@ -25,7 +25,8 @@ def validate_credit_code(value: str) -> None:
 
 
 # Mainland mobile numbers, or a landline with its area code (010-12345678, 0755 1234567).
-CONTACT_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}[- ]?\d{7,8})$")
+# ASCII digits only: without re.ASCII, \d also matches other scripts' digits (١٢٣, １２３).
+CONTACT_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}[- ]?\d{7,8})$", re.ASCII)
 
 
 def validate_contact_phone(value: str) -> None:
