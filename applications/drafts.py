@@ -130,6 +130,13 @@ def remove_document(draft: ApplicationDraft, document: Document) -> None:
     draft.documents.remove(document)
 
 
+def already_submitted(applicant: User, plan: Plan, submission_key: str) -> ApplicationInfo | None:
+    """The version a previous post of this same form created, if any."""
+    if not submission_key:
+        return None
+    return ApplicationInfo.objects.of(applicant).filter(plan=plan, submission_key=submission_key).first()
+
+
 def missing_kinds(required: list[str], attached: list[Document]) -> list[str]:
     present = {document.kind for document in attached}
     return [kind for kind in required if kind not in present]
@@ -141,7 +148,13 @@ class Submitted:
     created: bool
 
 
-def submit(*, draft: ApplicationDraft, form: InfoForm, members: list[dict[str, str]]) -> Submitted:
+def submit(
+    *,
+    draft: ApplicationDraft,
+    form: InfoForm,
+    members: list[dict[str, str]],
+    submission_key: str = "",
+) -> Submitted:
     """Turn the draft into the next ApplicationInfo version, in one transaction.
 
     The draft row is locked first, so a double click or two tabs create one version: the
@@ -162,6 +175,7 @@ def submit(*, draft: ApplicationDraft, form: InfoForm, members: list[dict[str, s
         ) + 1
         info: ApplicationInfo = form.save(commit=False)
         info.applicant, info.plan, info.version = applicant, plan, version
+        info.submission_key = submission_key[:32]
         info.real_name = applicant.real_name
         info.id_number_encrypted = crypto.encrypt(applicant.id_number)
         info.sex, info.birth_date = applicant.sex, applicant.birth_date

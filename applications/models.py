@@ -185,6 +185,9 @@ class ApplicationInfo(models.Model):
     version = models.PositiveIntegerField("版本")
     reference = models.CharField("填报编号", max_length=20, unique=True)
     submitted_at = models.DateTimeField("提交时间", default=timezone.now)
+    # A random key the form carries: the same form posted twice (a double click, a retried
+    # request) finds the version its first post created instead of making another.
+    submission_key = models.CharField(max_length=32, blank=True, editable=False)
 
     # 基本情况 — name, ID number, sex and birth date come from 实名认证 and are copied here so
     # that the version keeps what was true when it was submitted.

@@ -60,6 +60,22 @@ def _fresh_cache():
     clear_cache()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _sms_in_memory():
+    """Texts go to rentcenter.sms.outbox, whatever SMS_BACKEND the environment sets."""
+    with override_settings(SMS_BACKEND="locmem"):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _empty_outbox():
+    from rentcenter import sms
+
+    sms.outbox.clear()
+    yield
+    sms.outbox.clear()
+
+
 def on_postgres() -> bool:
     return connection.vendor == "postgresql"
 

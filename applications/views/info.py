@@ -6,6 +6,8 @@ never loses the applicant's work. Buttons other than 提交 post the same form t
 (formaction), then redirect back to the form.
 """
 
+import secrets
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -83,6 +85,7 @@ def _form_context(request: HttpRequest, plan: Plan, draft: ApplicationDraft, **b
         "document_kinds": blocks,
         "applicant": user,
         "error_summary": errors,
+        "submission_key": request.POST.get("submission_key") or secrets.token_urlsafe(16),
     }
 
 
@@ -131,6 +134,10 @@ def fill(request: HttpRequest, plan_id: int) -> HttpResponse:
         draft = drafts.load(request.user, plan)
         return render(request, "applications/info_form.html", _form_context(request, plan, draft))
 
+    key = request.POST.get("submission_key", "")
+    if done := drafts.already_submitted(request.user, plan, key):
+        messages.info(request, "该信息已提交，无需重复提交。")
+        return redirect("applications:submitted", plan.pk, done.reference)
     draft, upload_errors = _keep(request, plan)
     form = InfoForm(request.POST, plan=plan, applicant_phone=request.user.phone.as_e164[3:])
     family = FamilyFormSet(
@@ -143,7 +150,9 @@ def fill(request: HttpRequest, plan_id: int) -> HttpResponse:
     missing = drafts.missing_kinds(required, drafts.attached_documents(draft))
     if form.is_valid() and family.is_valid() and not upload_errors and not missing:
         try:
-            result = drafts.submit(draft=draft, form=form, members=family.members)
+            result = drafts.submit(
+                draft=draft, form=form, members=family.members, submission_key=key
+            )
         except drafts.EditLocked:
             messages.warning(request, EDIT_LOCKED)
             return redirect("applications:info", plan.pk)
