@@ -1,25 +1,244 @@
-# Placeholder views: the accounts issue replaces them with SMS sign-up and login.
-from django.contrib.auth import logout as auth_logout
+"""Account pages (manual 三、注册与登录): 注册, 登录, 退出, 个人中心-基本信息 with 实名认证 and
+更改手机号码. Each form posts to its own address; the 发送验证短信 button posts the same form to
+a send address (htmx swaps the form in place; without JavaScript the page is drawn again)."""
+
+import time
+from functools import partial
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import auth, messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from accounts import captcha, otp, phones, realname
+from accounts.forms import (
+    CodeLoginForm,
+    NewPhoneForm,
+    NewPhoneSendCodeForm,
+    RealNameForm,
+    SendCodeForm,
+)
+from accounts.middleware import start_session_clock
+from accounts.models import User, mask_phone
+from rentcenter.http import HtmxHttpRequest
+from rentcenter.ratelimit import client_ip
+from rentcenter.sms import recent_messages
+
+CODE_REFUSED = "短信验证码不正确或已失效，请重新输入或重新获取。"
+# After 登录 with a proved phone that has no account: the offer to create it stays open this long.
+VERIFIED_PHONE = "accounts.verified_phone"
+VERIFIED_PHONE_SECONDS = 10 * 60
 
 
+def next_url(request: HttpRequest) -> str:
+    """The same-site page to return to (?next= or the form's hidden next), else ""."""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return ""
+
+
+def _log_in(request: HttpRequest, user: User, message: str) -> HttpResponse:
+    # auth.login gives the session a new key, so a key planted before login is worthless.
+    auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    start_session_clock(request)
+    messages.success(request, message)
+    return redirect(next_url(request) or settings.LOGIN_REDIRECT_URL)
+
+
+def _render_form(
+    request: HtmxHttpRequest, template_name: str, form: object, **context: object
+) -> HttpResponse:
+    if request.htmx:
+        template_name += "#form"
+    back = next_url(request)
+    next_query = f"?{urlencode({'next': back})}" if back else ""
+    context = {"form": form, "next": back, "next_query": next_query, **context}
+    return render(request, template_name, context)
+
+
+def _send_code(
+    request: HttpRequest, form: SendCodeForm, *, purpose: str, user: User | None = None
+) -> dict[str, object]:
+    """Text a code if the form is valid and the limits allow; what the page says about it."""
+    if not form.is_valid():
+        return {}
+    phone = form.cleaned_data["phone"]
+    try:
+        otp.send_code(phone=phone, purpose=purpose, address=client_ip(request), user=user)
+    except otp.SendRefused as refused:
+        form.add_error(None, str(refused))
+        wait = round(refused.retry_at.timestamp() - time.time())
+        return {"resend_in": wait if wait <= otp.RESEND_SECONDS * 2 else 0}
+    # The next thing to type is the code just texted.
+    form.fields["sms_code"].widget.attrs["autofocus"] = True
+    return {"sent_to": mask_phone(phone), "resend_in": otp.RESEND_SECONDS}
+
+
+@require_GET
+@never_cache
+def captcha_image(request: HttpRequest) -> HttpResponse:
+    answer = captcha.new_challenge(request.session)
+    return HttpResponse(captcha.draw(answer), content_type="image/png")
+
+
+@require_GET
+@never_cache
+def captcha_refresh(request: HttpRequest) -> HttpResponse:
+    """刷新 with htmx: a new <img>, whose loading makes a new challenge."""
+    return render(request, "accounts/includes/captcha.html")
+
+
+@require_http_methods(["GET", "POST"])
 def login(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/placeholder.html", {"title": "登录"})
+    form = CodeLoginForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        phone, code = form.cleaned_data["phone"], form.cleaned_data["sms_code"]
+        if otp.verify_code(phone=phone, purpose=otp.Purpose.LOGIN, code=code):
+            user = User.objects.filter(phone=phone).first()
+            if user is None:
+                # The phone is proved but has no account: offer to create it right here.
+                request.session[VERIFIED_PHONE] = {"phone": phone.as_e164, "at": time.time()}
+                context = {"masked_phone": mask_phone(phone), "next": next_url(request)}
+                return render(request, "accounts/login_create.html", context)
+            if user.is_active:
+                return _log_in(request, user, "登录成功。")
+            form.add_error(None, f"该账号已停用，如有疑问请联系客服：{settings.SUPPORT_PHONE}。")
+        else:
+            form.add_error("sms_code", CODE_REFUSED)
+    return _render_form(request, "accounts/login.html", form)
 
 
+@require_POST
+@vary_on_headers("HX-Request")
+def login_send_code(request: HtmxHttpRequest) -> HttpResponse:
+    form = SendCodeForm(request.POST, captcha_check=partial(captcha.check, request.session))
+    sent = _send_code(request, form, purpose=otp.Purpose.LOGIN)
+    return _render_form(request, "accounts/login.html", form, **sent)
+
+
+@require_POST
+def create_account(request: HttpRequest) -> HttpResponse:
+    """立即注册, offered by 登录 to a proved phone without an account."""
+    verified = request.session.pop(VERIFIED_PHONE, None)
+    if not verified or time.time() - verified["at"] > VERIFIED_PHONE_SECONDS:
+        messages.error(request, "验证已超时，请重新获取短信验证码。")
+        return redirect("accounts:register")
+    user, created = User.objects.get_or_create_applicant(verified["phone"])
+    if not user.is_active:
+        messages.error(request, f"该账号已停用，如有疑问请联系客服：{settings.SUPPORT_PHONE}。")
+        return redirect("accounts:login")
+    return _log_in(request, user, "注册成功，已登录。" if created else "登录成功。")
+
+
+@require_http_methods(["GET", "POST"])
 def register(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/placeholder.html", {"title": "注册"})
+    form = CodeLoginForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        phone, code = form.cleaned_data["phone"], form.cleaned_data["sms_code"]
+        if otp.verify_code(phone=phone, purpose=otp.Purpose.LOGIN, code=code):
+            user, created = User.objects.get_or_create_applicant(phone)
+            if user.is_active:
+                # A phone that already has an account simply logs into it (no enumeration
+                # before the code, no dead end after it).
+                return _log_in(request, user, "注册成功，已登录。" if created else "登录成功。")
+            form.add_error(None, f"该账号已停用，如有疑问请联系客服：{settings.SUPPORT_PHONE}。")
+        else:
+            form.add_error("sms_code", CODE_REFUSED)
+    return _render_form(request, "accounts/register.html", form)
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+def register_send_code(request: HtmxHttpRequest) -> HttpResponse:
+    form = SendCodeForm(request.POST, captcha_check=partial(captcha.check, request.session))
+    sent = _send_code(request, form, purpose=otp.Purpose.LOGIN)
+    return _render_form(request, "accounts/register.html", form, **sent)
 
 
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
-    auth_logout(request)
-    return redirect("plans:home")
+    auth.logout(request)
+    messages.info(request, "您已退出登录。")
+    return redirect(settings.LOGOUT_REDIRECT_URL)
 
 
 @login_required
+@require_GET
 def profile(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/placeholder.html", {"title": "基本信息"})
+    """个人中心-基本信息: the phone, the real-name state, and 立即实名 while not verified."""
+    context = {"form": RealNameForm(), "next": next_url(request)}
+    return render(request, "accounts/profile.html", context)
+
+
+@login_required
+@require_POST
+def verify_real_name(request: HttpRequest) -> HttpResponse:
+    form = RealNameForm(request.POST)
+    if form.is_valid():
+        try:
+            realname.verify_real_name(
+                user=request.user,
+                name=form.cleaned_data["real_name"],
+                id_number=form.cleaned_data["id_number"],
+            )
+        except realname.RealNameRefused as refused:
+            form.add_error(refused.field, refused.message)
+        else:
+            messages.success(request, "实名认证成功。")
+            return redirect(next_url(request) or "accounts:profile")
+    return render(request, "accounts/profile.html", {"form": form, "next": next_url(request)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def change_phone(request: HttpRequest) -> HttpResponse:
+    """更改手机号码 → 立即绑定, with a code sent to the new phone."""
+    form = NewPhoneForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        phone, code = form.cleaned_data["phone"], form.cleaned_data["sms_code"]
+        purpose = otp.Purpose.CHANGE_PHONE
+        if not otp.verify_code(phone=phone, purpose=purpose, code=code, user=request.user):
+            form.add_error("sms_code", CODE_REFUSED)
+        else:
+            try:
+                user = phones.change_phone(user=request.user, new_phone=phone)
+            except phones.PhoneTaken:
+                form.add_error("phone", phones.taken_message())
+            else:
+                # This session stays; the others end (the session hash includes the phone).
+                auth.update_session_auth_hash(request, user)
+                messages.success(request, f"手机号码已更换为{user.masked_phone}。")
+                return redirect("accounts:profile")
+    return _render_form(request, "accounts/change_phone.html", form)
+
+
+@login_required
+@require_POST
+@vary_on_headers("HX-Request")
+def change_phone_send_code(request: HtmxHttpRequest) -> HttpResponse:
+    form = NewPhoneSendCodeForm(
+        request.POST,
+        captcha_check=partial(captcha.check, request.session),
+        current_phone=request.user.phone,
+    )
+    purpose = otp.Purpose.CHANGE_PHONE
+    sent = _send_code(request, form, purpose=purpose, user=request.user)
+    return _render_form(request, "accounts/change_phone.html", form, **sent)
+
+
+@require_GET
+def dev_sms(request: HttpRequest) -> HttpResponse:
+    """/dev/sms/ in DEBUG: the last text messages, to log in locally without a phone."""
+    if not settings.DEBUG:
+        raise Http404
+    context = {"sms_messages": recent_messages(), "backend": settings.SMS_BACKEND}
+    return render(request, "accounts/dev_sms.html", context)

@@ -16,8 +16,8 @@ def _sms_in_memory(settings):
 
 
 @pytest.fixture
-def client(django_capture_on_commit_callbacks) -> Client:
-    """A test client whose every request commits, as requests do on the real site: the
+def new_client(django_capture_on_commit_callbacks):
+    """Makes test clients whose every request commits, as requests do on the real site: the
     on_commit work of a view (its text messages) is done when the response comes back."""
 
     class CommittingClient(Client):
@@ -25,7 +25,12 @@ def client(django_capture_on_commit_callbacks) -> Client:
             with django_capture_on_commit_callbacks(execute=True):
                 return super().request(**request)
 
-    return CommittingClient()
+    return CommittingClient
+
+
+@pytest.fixture
+def client(new_client) -> Client:
+    return new_client()
 
 
 @pytest.fixture
@@ -45,7 +50,19 @@ def last_code(phone: str = "+8613800138000") -> str:
 
 
 def send_code(
-    client: Client, url: str = "/accounts/login/send-code/", phone: str = "13800138000", **data
+    client: Client,
+    url: str = "/accounts/login/send-code/",
+    phone: str = "13800138000",
+    headers: dict[str, str] | None = None,
+    **data: str,
 ):
     """发送验证短信 with the test-mode captcha answer (needs captcha_test_mode)."""
-    return client.post(url, {"phone": phone, "captcha": "PASSED", **data})
+    return client.post(url, {"phone": phone, "captcha": "PASSED", **data}, headers=headers)
+
+
+def page_without_tokens(response) -> str:
+    """The body with what differs on every request (CSRF token, captcha address) blanked."""
+    page = response.content.decode()
+    page = re.sub(r'(csrfmiddlewaretoken" value=")[^"]+', r"\1", page)
+    page = re.sub(r'("X-CSRFToken": ")[^"]+', r"\1", page)
+    return re.sub(r"captcha\.png\?v=\d+", "captcha.png", page)

@@ -1,0 +1,110 @@
+"""Users in admin: search by phone, filter by real-name state, ID numbers masked unless the
+staff member holds accounts.view_full_id_number."""
+
+import pytest
+from django.contrib.auth.models import Permission
+
+from accounts.models import User
+from tests.accounts.factories import make_verified_user
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db
+
+FULL = "11010519491231002X"
+MASKED = "110105********002X"
+
+
+@pytest.fixture
+def staff():
+    user = make_user(phone="+8613700137000", password="demo-password-123", is_staff=True)
+    user.user_permissions.add(*Permission.objects.filter(codename__in=["view_user", "change_user"]))
+    return user
+
+
+@pytest.fixture
+def applicant():
+    return make_verified_user(phone="+8613800138000", real_name="王小明", id_number=FULL)
+
+
+def test_staff_log_in_to_admin_with_phone_and_password(client, staff):
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": "137 0013 7000", "password": "demo-password-123"},
+    )
+    assert response["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
+
+
+def test_applicants_have_no_password_to_log_in_with(client, applicant):
+    assert not applicant.has_usable_password()
+    response = client.post("/admin/login/", {"username": "13800138000", "password": ""})
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+
+
+def test_list_shows_masked_numbers_only(client, staff, applicant):
+    client.force_login(staff)
+    page = client.get("/admin/accounts/user/").content.decode()
+    assert MASKED in page
+    assert FULL not in page
+
+
+def test_search_by_phone_as_people_type_it(client, staff, applicant):
+    make_user(phone="+8613900139000")
+    client.force_login(staff)
+    for term in ["13800138000", "138 0013 8000", "138-0013-8000", "0013800"]:
+        page = client.get("/admin/accounts/user/", {"q": term}).content.decode()
+        assert "+8613800138000" in page, term
+        assert "+8613900139000" not in page, term
+
+
+def test_filter_by_real_name_state(client, staff, applicant):
+    make_user(phone="+8613900139000")
+    client.force_login(staff)
+    verified = client.get("/admin/accounts/user/", {"real_name": "yes"}).content.decode()
+    unverified = client.get("/admin/accounts/user/", {"real_name": "no"}).content.decode()
+    assert "+8613800138000" in verified
+    assert "+8613900139000" not in verified
+    assert "+8613900139000" in unverified
+    assert "+8613800138000" not in unverified
+
+
+def test_change_page_masks_the_number_without_the_permission(client, staff, applicant):
+    client.force_login(staff)
+    page = client.get(f"/admin/accounts/user/{applicant.pk}/change/").content.decode()
+    assert MASKED in page
+    assert FULL not in page
+    assert "id_number_encrypted" not in page
+    assert applicant.id_number_encrypted not in page
+
+
+def test_change_page_shows_the_full_number_with_the_permission(client, staff, applicant):
+    staff.user_permissions.add(Permission.objects.get(codename="view_full_id_number"))
+    client.force_login(staff)
+    page = client.get(f"/admin/accounts/user/{applicant.pk}/change/").content.decode()
+    assert FULL in page
+    list_page = client.get("/admin/accounts/user/").content.decode()
+    assert FULL not in list_page
+
+
+def test_real_name_cannot_be_edited_in_admin(client, staff, applicant):
+    client.force_login(staff)
+    page = client.get(f"/admin/accounts/user/{applicant.pk}/change/").content.decode()
+    assert 'name="real_name"' not in page
+    assert 'name="phone"' in page
+
+
+def test_staff_can_add_an_account_without_password(client, staff):
+    staff.user_permissions.add(Permission.objects.get(codename="add_user"))
+    client.force_login(staff)
+    response = client.post(
+        "/admin/accounts/user/add/", {"phone": "139 0013 9000", "usable_password": "false"}
+    )
+    assert response.status_code == 302
+    created = User.objects.get(phone="+8613900139000")
+    assert not created.has_usable_password()
+
+
+def test_applicants_cannot_open_admin(client, applicant):
+    client.force_login(applicant)
+    assert client.get("/admin/accounts/user/")["Location"].startswith("/admin/login/")

@@ -1,0 +1,103 @@
+"""accounts.realname.verify_real_name, the one function 立即实名 and any later caller use."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.realname import RealNameRefused, clean_name, verify_real_name
+from tests.accounts.factories import make_id_number, make_verified_user
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def test_records_name_sex_and_birth_date():
+    user = verify_real_name(user=make_user(), name="王小明", id_number="11010519491231002x")
+    user.refresh_from_db()
+    assert user.has_real_name
+    assert user.real_name == "王小明"
+    assert user.sex == User.Sex.FEMALE
+    assert str(user.birth_date) == "1949-12-31"
+    assert user.id_number == "11010519491231002X"
+    assert user.masked_id_number == "110105********002X"
+
+
+def test_the_database_row_holds_no_plain_number():
+    user = verify_real_name(user=make_user(), name="王小明", id_number="11010519491231002X")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM accounts_user WHERE id = %s", [user.pk])
+        row = cursor.fetchone()
+    stored = " ".join(str(value) for value in row)
+    assert "11010519491231002X" not in stored
+    assert "19491231002X" not in stored
+    assert "王小明" in stored  # the row is the right one
+
+
+def test_one_number_one_account():
+    make_verified_user(id_number="11010519491231002X")
+    second = make_user()
+    with pytest.raises(RealNameRefused, match="请联系客服：010-81120588") as refused:
+        verify_real_name(user=second, name="王小明", id_number="11010519491231002X")
+    assert refused.value.field == "id_number"
+    second.refresh_from_db()
+    assert not second.has_real_name
+
+
+def test_the_database_keeps_one_number_to_one_account_too():
+    make_verified_user(id_number="11010519491231002X")
+    second = make_user()
+    second.set_real_name(name="王小明", id_number="11010519491231002X", verified_at=timezone.now())
+    with pytest.raises(IntegrityError), transaction.atomic():
+        second.save()
+
+
+def test_a_verified_account_cannot_verify_again():
+    user = make_verified_user()
+    with pytest.raises(RealNameRefused, match="您已完成实名认证"):
+        verify_real_name(user=user, name="李四", id_number=make_id_number())
+
+
+def test_the_verifier_can_refuse(settings):
+    settings.IDENTITY_VERIFIER = "refuse"
+    user = make_user()
+    with pytest.raises(RealNameRefused, match="姓名与证件号码不一致"):
+        verify_real_name(user=user, name="王小明", id_number="11010519491231002X")
+    user.refresh_from_db()
+    assert not user.has_real_name
+
+
+def test_a_verifier_can_be_named_by_its_path(settings):
+    settings.IDENTITY_VERIFIER = "accounts.realname.RefusingVerifier"
+    with pytest.raises(RealNameRefused):
+        verify_real_name(user=make_user(), name="王小明", id_number="11010519491231002X")
+
+
+def test_five_attempts_a_day(settings):
+    settings.IDENTITY_VERIFIER = "refuse"
+    user = make_user()
+    for _ in range(5):
+        with pytest.raises(RealNameRefused, match="不一致"):
+            verify_real_name(user=user, name="王小明", id_number="11010519491231002X")
+    with pytest.raises(RealNameRefused, match="实名认证尝试次数过多"):
+        verify_real_name(user=user, name="王小明", id_number="11010519491231002X")
+
+
+def test_malformed_numbers_are_validation_errors():
+    with pytest.raises(ValidationError, match="校验位"):
+        verify_real_name(user=make_user(), name="王小明", id_number="110105194912310021")
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [("王小明", "王小明"), (" 王 小明 ", "王小明"), ("阿依古丽•买买提", "阿依古丽·买买提")],
+)
+def test_cleans_names(typed, name):
+    assert clean_name(typed) == name
+
+
+@pytest.mark.parametrize("typed", ["王", "Wang Xiaoming", "王小明1", ""])
+def test_refuses_names_that_are_not_chinese(typed):
+    with pytest.raises(ValidationError, match="中文姓名"):
+        clean_name(typed)
