@@ -189,3 +189,29 @@ def make_info(applicant: User, plan: Plan, *, members=(), documents=None, **over
 
 
 REQUIRED_KINDS = ("id_front", "id_back", "hukou", "employment", "contributions")
+
+
+def pdf_bytes(*, objects: tuple[bytes, ...] = (), eof: bool = True) -> bytes:
+    """A small well-formed one-page PDF; `objects` are further numbered objects (4 0 obj…)."""
+    bodies = (
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+        *objects,
+    )
+    content = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(bodies, start=1):
+        offsets.append(len(content))
+        content += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(content)
+    content += b"xref\n0 %d\n0000000000 65535 f \n" % (len(bodies) + 1)
+    content += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    content += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n" % (len(bodies) + 1, xref)
+    if eof:
+        content += b"%%EOF\n"
+    return bytes(content)
+
+
+def pdf_upload(name: str = "contract.pdf", **kwargs) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, pdf_bytes(**kwargs), content_type="application/pdf")

@@ -19,10 +19,18 @@ def _serve(file, *, content_type: str, filename: str) -> FileResponse:
     return response
 
 
+def _ascii(text: str) -> str:
+    return "".join(char for char in text if " " <= char <= "~" and char not in '"\\')
+
+
 def _disposition(filename: str) -> str:
-    ascii_name = filename.encode("ascii", "ignore").decode() or "document"
-    ascii_name = ascii_name.replace('"', "").replace("\\", "")
-    return f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    # The fallback keeps printable ASCII; a name that was all Chinese (身份证.jpg) would
+    # otherwise fall back to ".jpg", a hidden file once saved.
+    stem, dot, extension = filename.rpartition(".")
+    if not dot:
+        stem, extension = extension, ""
+    fallback = f"{_ascii(stem).strip() or 'document'}{dot}{_ascii(extension)}"
+    return f"inline; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 @require_GET

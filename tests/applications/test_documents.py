@@ -1,0 +1,621 @@
+"""Uploaded documents (applications.documents) and the views that serve them to their owner.
+
+An upload is judged by its content only; what is kept is re-encoded, and a refused upload
+leaves nothing behind: no Document row and no file in the private storage folder (a temporary
+folder, see tests/conftest.py).
+"""
+
+import hashlib
+import io
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+
+from applications import documents
+from applications.models import Document, DocumentKind
+from rentcenter.storage import private_storage
+from tests.factories import (
+    image_bytes,
+    image_upload,
+    make_applicant,
+    make_document,
+    make_plan,
+    make_user,
+    pdf_bytes,
+    pdf_upload,
+)
+
+pytestmark = pytest.mark.django_db
+
+GPS_IFD = 0x8825
+ORIENTATION = 0x0112
+
+
+def stored_files() -> set[Path]:
+    root = Path(private_storage().location)
+    return {path for path in root.rglob("*") if path.is_file()} if root.exists() else set()
+
+
+def upload(name: str, content: bytes, content_type: str = "image/jpeg") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def photo_exif(*, orientation: int = 1) -> Image.Exif:
+    """What a phone writes: where the photo was taken, the camera, how it was held."""
+    exif = Image.Exif()
+    exif[ORIENTATION] = orientation
+    exif[0x010F] = "PhoneMaker"
+    gps = exif.get_ifd(GPS_IFD)
+    gps.update({1: "N", 2: (39.0, 54.0, 27.0), 3: "E", 4: (116.0, 23.0, 17.0)})
+    return exif
+
+
+def read(field) -> bytes:
+    with field.open("rb") as file:
+        return file.read()
+
+
+def png_declaring(width: int, height: int) -> bytes:
+    """A PNG of a few hundred bytes whose header declares width × height pixels."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    rows = zlib.compress(b"\x00" * 1024)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
+    )
+
+
+@pytest.fixture
+def owner():
+    return make_applicant()
+
+
+# Accepted uploads ------------------------------------------------------------------------------
+
+
+def test_jpeg_is_stored_re_encoded_upright_and_without_exif(owner):
+    original = image_bytes(size=(64, 48), exif=photo_exif(orientation=6))  # held turned right
+    assert Image.open(io.BytesIO(original)).getexif().get_ifd(GPS_IFD)
+
+    document = documents.store(
+        owner_id=owner.pk,
+        kind="id_front",
+        upload=upload("IMG_0001.jpg", original),
+        budget_used=0,
+    )
+
+    content = read(document.file)
+    kept = Image.open(io.BytesIO(content))
+    assert kept.format == "JPEG"
+    assert kept.size == (48, 64)  # the orientation was applied to the pixels
+    assert dict(kept.getexif()) == {}
+    assert b"Exif" not in content
+    assert b"PhoneMaker" not in content
+    assert content != original
+    assert document.content_type == "image/jpeg"
+    assert document.size == len(content)
+    assert document.sha256 == hashlib.sha256(content).hexdigest()
+    assert document.file.name.endswith(".jpg")
+    assert "IMG_0001" not in document.file.name
+
+
+def test_png_is_stored_as_png_without_exif(owner):
+    original = image_bytes(size=(40, 30), fmt="PNG", exif=photo_exif())
+    assert Image.open(io.BytesIO(original)).getexif().get_ifd(GPS_IFD)
+
+    document = documents.store(
+        owner_id=owner.pk, kind="hukou", upload=upload("scan.png", original), budget_used=0
+    )
+
+    content = read(document.file)
+    kept = Image.open(io.BytesIO(content))
+    assert kept.format == "PNG"
+    assert kept.size == (40, 30)
+    assert dict(kept.getexif()) == {}
+    assert b"PhoneMaker" not in content
+    assert document.content_type == "image/png"
+    assert document.file.name.endswith(".png")
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_an_image_gets_a_jpeg_thumbnail(owner, fmt):
+    document = make_document(
+        owner, "id_back", upload=image_upload("card", fmt=fmt, size=(900, 600))
+    )
+
+    thumbnail = Image.open(io.BytesIO(read(document.thumbnail)))
+    assert thumbnail.format == "JPEG"
+    assert max(thumbnail.size) == 480
+    assert dict(thumbnail.getexif()) == {}
+
+
+def test_very_large_photos_are_scaled_down_to_a4_at_300_dpi(owner):
+    document = make_document(owner, upload=image_upload(size=(5000, 2500)))
+
+    kept = Image.open(io.BytesIO(read(document.file)))
+    assert kept.size == (documents.MAX_DOCUMENT_SIDE, documents.MAX_DOCUMENT_SIDE // 2)
+
+
+def test_type_is_decided_by_content_not_by_name(owner):
+    document = documents.store(
+        owner_id=owner.pk,
+        kind="id_front",
+        upload=upload("photo.pdf", image_bytes(fmt="PNG"), "application/pdf"),
+        budget_used=0,
+    )
+
+    assert document.content_type == "image/png"
+    assert document.original_name == "photo.png"
+
+
+@pytest.mark.parametrize("kind", sorted(documents.PDF_KINDS))
+def test_pdf_is_accepted_for_contracts_and_certificates(owner, kind):
+    content = pdf_bytes()
+
+    document = documents.store(owner_id=owner.pk, kind=kind, upload=pdf_upload(), budget_used=0)
+
+    assert document.content_type == "application/pdf"
+    assert read(document.file) == content
+    assert document.file.name.endswith(".pdf")
+    assert not document.thumbnail
+
+
+@pytest.mark.parametrize("kind", sorted(set(DocumentKind.values) - documents.PDF_KINDS))
+def test_pdf_is_refused_for_identity_documents(owner, kind):
+    before = stored_files()
+
+    with pytest.raises(ValidationError) as refusal:
+        documents.store(owner_id=owner.pk, kind=kind, upload=pdf_upload(), budget_used=0)
+
+    assert refusal.value.code == "pdf_not_allowed"
+    assert refusal.value.messages == ["此项材料请上传 JPG 或 PNG 格式的照片。"]
+    assert Document.objects.count() == 0
+    assert stored_files() == before
+
+
+def test_pdf_whose_compressed_data_happens_to_hold_js_is_accepted(owner):
+    """Three bytes like /JS turn up by chance in about one 5 MB scan in four."""
+    scan = b"<< /Type /XObject /Subtype /Image /Filter /DCTDecode /Length 12 >>\nstream\n"
+    scan += b"\x8f/JS)\x00\x13\xfe/JS \x01\nendstream"
+
+    document = documents.store(
+        owner_id=owner.pk,
+        kind="employment",
+        upload=pdf_upload(objects=(scan,)),
+        budget_used=0,
+    )
+
+    assert document.content_type == "application/pdf"
+
+
+def test_pdf_with_a_harmless_object_stream_is_accepted(owner):
+    fonts = object_stream(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+
+    document = documents.store(
+        owner_id=owner.pk, kind="employment", upload=pdf_upload(objects=(fonts,)), budget_used=0
+    )
+
+    assert document.content_type == "application/pdf"
+
+
+def test_a_file_of_exactly_5_mb_is_accepted(owner):
+    jpeg = image_bytes()
+    padded = jpeg + b"\x00" * (documents.MAX_DOCUMENT_BYTES - len(jpeg))  # after the JPEG end
+
+    document = documents.store(
+        owner_id=owner.pk, kind="id_front", upload=upload("big.jpg", padded), budget_used=0
+    )
+
+    assert document.size < 10_000  # the padding was not kept
+
+
+# Attacks -----------------------------------------------------------------------------------------
+
+
+def jpeg_with_comment(comment: bytes) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (32, 32), "#3b7dd8").save(buffer, "JPEG", comment=comment)
+    return buffer.getvalue()
+
+
+def truncated_jpeg() -> bytes:
+    content = image_bytes(size=(400, 300), color="#808000")
+    return content[: len(content) // 2]
+
+
+def gif_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("P", (16, 16)).save(buffer, "GIF")
+    return buffer.getvalue()
+
+
+def object_stream(*objects: bytes) -> bytes:
+    """A compressed object stream (PDF 1.5) holding `objects` as objects 10, 11…"""
+    offsets, body = [], b""
+    for obj in objects:
+        offsets.append(len(body))
+        body += obj + b"\n"
+    index = b" ".join(b"%d %d" % (10 + n, offset) for n, offset in enumerate(offsets)) + b"\n"
+    data = zlib.compress(index + body)
+    head = b"<< /Type /ObjStm /N %d /First %d /Filter /FlateDecode /Length %d >>" % (
+        len(objects),
+        len(index),
+        len(data),
+    )
+    return head + b"\nstream\n" + data + b"\nendstream"
+
+
+SCRIPT_ACTION = b"<< /S /JavaScript /JS (app.alert(1)) >>"
+
+ATTACKS = {
+    "text named .jpg": ("id_front", "photo.jpg", b"just some text, not a photo\n" * 20),
+    "truncated JPEG": ("id_front", "photo.jpg", truncated_jpeg()),
+    "pixel bomb": ("id_front", "bomb.png", png_declaring(20_000, 20_000)),
+    "GIF named .jpg": ("id_front", "photo.jpg", gif_bytes()),
+    "WebP": ("id_front", "photo.webp", image_bytes(fmt="WEBP")),
+    "over 5 MB": ("id_front", "big.jpg", image_bytes() + b"\x00" * documents.MAX_DOCUMENT_BYTES),
+    "script after the JPEG": (
+        "id_front",
+        "photo.jpg",
+        image_bytes() + b"<script>alert(1)</script>",
+    ),
+    "script in a JPEG comment": (
+        "id_front",
+        "photo.jpg",
+        jpeg_with_comment(b"<script>alert(1)</script>"),
+    ),
+    "HTML page named .jpg": (
+        "id_front",
+        "photo.jpg",
+        b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>",
+    ),
+    "SVG named .png": (
+        "id_back",
+        "photo.png",
+        b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+    ),
+    "PDF without %%EOF": ("employment", "contract.pdf", pdf_bytes(eof=False)),
+    "PDF cut in half": ("employment", "contract.pdf", pdf_bytes()[:300]),
+    "PDF with /JavaScript": (
+        "employment",
+        "contract.pdf",
+        pdf_bytes(objects=(SCRIPT_ACTION,)),
+    ),
+    "PDF with a launch action": (
+        "contributions",
+        "proof.pdf",
+        pdf_bytes(objects=(b"<< /S /Launch /F (cmd.exe) >>",)),
+    ),
+    "PDF with an embedded file": (
+        "other",
+        "other.pdf",
+        pdf_bytes(objects=(b"<< /Type /EmbeddedFile /Length 0 >>\nstream\n\nendstream",)),
+    ),
+    "PDF with /JavaScript spelt with #-escapes": (
+        "employment",
+        "contract.pdf",
+        pdf_bytes(objects=(b"<< /S /J#61vaScript /J#53 (app.alert(1)) >>",)),
+    ),
+    "PDF with /JavaScript in a compressed object stream": (
+        "employment",
+        "contract.pdf",
+        pdf_bytes(objects=(object_stream(SCRIPT_ACTION),)),
+    ),
+    "PDF with /JavaScript in an object stream marked /Obj#53tm": (
+        "employment",
+        "contract.pdf",
+        pdf_bytes(objects=(object_stream(SCRIPT_ACTION).replace(b"/ObjStm", b"/Obj#53tm"),)),
+    ),
+    "PDF whose object stream inflates beyond reason": (
+        "employment",
+        "contract.pdf",
+        pdf_bytes(objects=(object_stream(b" " * (documents.MAX_PDF_INFLATED_BYTES + 1)),)),
+    ),
+    "PDF whose object stream is not readable": (
+        "employment",
+        "contract.pdf",
+        pdf_bytes(objects=(b"<< /Type /ObjStm /N 1 /First 5 >>\nstream\nnot zlib\nendstream",)),
+    ),
+}
+
+
+@pytest.mark.parametrize(("kind", "name", "content"), ATTACKS.values(), ids=ATTACKS.keys())
+def test_attack_is_refused_and_nothing_is_stored(owner, kind, name, content):
+    before = stored_files()
+
+    with pytest.raises(ValidationError) as refusal:
+        documents.store(owner_id=owner.pk, kind=kind, upload=upload(name, content), budget_used=0)
+
+    assert refusal.value.messages  # a sentence for the applicant
+    assert Document.objects.count() == 0
+    assert stored_files() == before
+
+
+@pytest.mark.parametrize(
+    ("content", "code", "message"),
+    [
+        (
+            b"GIF89a not really",
+            "invalid_image",
+            "文件不是有效的图片，请上传 JPG 或 PNG 格式的文件。",
+        ),
+        (png_declaring(20_000, 20_000), "too_many_pixels", "图片尺寸过大"),
+        (b"\xff\xd8" + b"\0" * documents.MAX_DOCUMENT_BYTES, "too_large", "不能超过 5 MB"),
+        (image_bytes() + b"<script>", "markup", "文件内容异常"),
+    ],
+)
+def test_refusals_say_why_in_plain_words(content, code, message):
+    with pytest.raises(ValidationError) as refusal:
+        documents.inspect(upload("photo.jpg", content), kind="id_front")
+
+    assert refusal.value.code == code
+    assert message in refusal.value.messages[0]
+
+
+def test_pdf_refusals_say_why(owner):
+    with pytest.raises(ValidationError, match="PDF 文件不完整"):
+        documents.inspect(pdf_upload(eof=False), kind="employment")
+    with pytest.raises(ValidationError, match="PDF 文件含有脚本或附件"):
+        documents.inspect(pdf_upload(objects=(SCRIPT_ACTION,)), kind="employment")
+
+
+def test_a_declared_size_over_5_mb_is_refused_before_reading(owner):
+    class Huge(SimpleUploadedFile):
+        def read(self, *args):  # pragma: no cover - must not be called
+            raise AssertionError("the content of an oversize upload was read")
+
+    huge = Huge("big.jpg", b"", content_type="image/jpeg")
+    huge.size = documents.MAX_DOCUMENT_BYTES + 1
+
+    with pytest.raises(ValidationError) as refusal:
+        documents.inspect(huge, kind="id_front")
+
+    assert refusal.value.code == "too_large"
+
+
+# The 30 MB budget --------------------------------------------------------------------------------
+
+
+def test_upload_that_fits_the_applicants_budget_exactly_is_stored(owner):
+    photo = image_bytes(size=(200, 100))
+    size = len(documents.inspect(upload("a.jpg", photo), kind="id_front").content)
+
+    document = documents.store(
+        owner_id=owner.pk,
+        kind="id_front",
+        upload=upload("a.jpg", photo),
+        budget_used=documents.MAX_APPLICANT_BYTES - size,
+    )
+
+    assert document.size == size
+
+
+def test_upload_one_byte_over_the_applicants_budget_is_refused(owner):
+    photo = image_bytes(size=(200, 100))
+    size = len(documents.inspect(upload("a.jpg", photo), kind="id_front").content)
+    before = stored_files()
+
+    with pytest.raises(ValidationError) as refusal:
+        documents.store(
+            owner_id=owner.pk,
+            kind="id_front",
+            upload=upload("a.jpg", photo),
+            budget_used=documents.MAX_APPLICANT_BYTES - size + 1,
+        )
+
+    assert refusal.value.code == "budget"
+    assert "30 MB" in refusal.value.messages[0]
+    assert Document.objects.count() == 0
+    assert stored_files() == before
+
+
+def test_used_bytes_counts_only_the_documents_in_use(owner):
+    kept = make_document(owner, "id_front")
+    make_document(owner, "id_back")  # uploaded, then removed from the draft
+    someone_elses = make_document(make_applicant(), "id_front")
+
+    used = documents.used_bytes(owner.pk, document_ids=[kept.pk, someone_elses.pk])
+
+    assert used == kept.size
+
+
+def test_unknown_kind_is_refused(owner):
+    with pytest.raises(ValidationError) as refusal:
+        documents.store(owner_id=owner.pk, kind="passport", upload=image_upload(), budget_used=0)
+
+    assert refusal.value.code == "kind"
+
+
+# Display names ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("身份证正面.jpg", "身份证正面.jpg"),
+        ("C:\\Users\\张三\\Desktop\\身份证.jpg", "身份证.jpg"),
+        ("../../etc/passwd.jpg", "passwd.jpg"),
+        ('a"b<script>.jpg', "abscript.jpg"),
+        ("name\r\nSet-Cookie: x=1.jpg", "nameSet-Cookie: x=1.jpg"),
+        (".jpg", "材料.jpg"),
+        ("照片.jpeg.exe", "照片.jpeg.jpg"),
+        ("x" * 300 + ".jpg", "x" * 100 + ".jpg"),
+    ],
+)
+def test_display_name_keeps_only_a_harmless_base_name(owner, name, shown):
+    document = documents.store(
+        owner_id=owner.pk, kind="id_front", upload=upload(name, image_bytes()), budget_used=0
+    )
+
+    assert document.original_name == shown
+    assert shown not in document.file.name
+
+
+# Serving -----------------------------------------------------------------------------------------
+
+
+def document_url(document: Document) -> str:
+    return reverse("applications:document", args=[document.pk])
+
+
+def thumbnail_url(document: Document) -> str:
+    return reverse("applications:document_thumbnail", args=[document.pk])
+
+
+def staff(*, reviewer: bool):
+    user = make_user(is_staff=True)
+    if reviewer:
+        user.user_permissions.add(Permission.objects.get(codename="review_document"))
+    return user
+
+
+def test_owner_gets_the_image_inline_with_safe_headers(client, owner):
+    document = make_document(owner, upload=image_upload('我的"身份证".jpg'))
+    client.force_login(owner)
+
+    response = client.get(document_url(document))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/jpeg"
+    assert response["Content-Disposition"] == (
+        "inline; filename=\"document.jpg\"; filename*=UTF-8''"
+        "%E6%88%91%E7%9A%84%E8%BA%AB%E4%BB%BD%E8%AF%81.jpg"
+    )
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Cache-Control"] == "private, no-store"
+    assert "sandbox" in response["Content-Security-Policy"]
+    assert b"".join(response.streaming_content) == read(document.file)
+
+
+def test_ascii_file_name_is_kept_in_the_fallback(client, owner):
+    document = make_document(owner, upload=image_upload("id card; front.jpg"))
+    client.force_login(owner)
+
+    response = client.get(document_url(document))
+
+    assert response["Content-Disposition"] == (
+        "inline; filename=\"id card; front.jpg\"; filename*=UTF-8''id%20card%3B%20front.jpg"
+    )
+
+
+def test_owner_gets_a_pdf_inline(client, owner):
+    document = make_document(owner, "employment", upload=pdf_upload("劳动合同.pdf"))
+    client.force_login(owner)
+
+    response = client.get(document_url(document))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith('inline; filename="document.pdf"')
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Cache-Control"] == "private, no-store"
+    assert b"".join(response.streaming_content) == pdf_bytes()
+
+
+def test_owner_gets_the_thumbnail(client, owner):
+    document = make_document(owner)
+    client.force_login(owner)
+
+    response = client.get(thumbnail_url(document))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/jpeg"
+    assert response["Cache-Control"] == "private, no-store"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content) == read(document.thumbnail)
+
+
+def test_a_pdf_has_no_thumbnail(client, owner):
+    document = make_document(owner, "employment", upload=pdf_upload())
+    client.force_login(owner)
+
+    assert client.get(thumbnail_url(document)).status_code == 404
+
+
+@pytest.mark.parametrize("url", [document_url, thumbnail_url])
+def test_another_applicant_gets_not_found(client, owner, url):
+    document = make_document(owner)
+    client.force_login(make_applicant())
+
+    assert client.get(url(document)).status_code == 404
+
+
+@pytest.mark.parametrize("url", [document_url, thumbnail_url])
+def test_anonymous_visitor_gets_not_found(client, owner, url):
+    document = make_document(owner)
+
+    assert client.get(url(document)).status_code == 404
+
+
+@pytest.mark.parametrize("url", [document_url, thumbnail_url])
+def test_reviewer_with_permission_gets_the_document(client, owner, url):
+    document = make_document(owner)
+    client.force_login(staff(reviewer=True))
+
+    response = client.get(url(document))
+
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "private, no-store"
+
+
+def test_staff_without_review_permission_gets_not_found(client, owner):
+    document = make_document(owner)
+    client.force_login(staff(reviewer=False))
+
+    assert client.get(document_url(document)).status_code == 404
+
+
+def test_review_permission_without_staff_status_gets_not_found(client, owner):
+    document = make_document(owner)
+    applicant = make_applicant()
+    applicant.user_permissions.add(Permission.objects.get(codename="review_document"))
+    client.force_login(applicant)
+
+    assert client.get(document_url(document)).status_code == 404
+
+
+def test_unknown_document_is_not_found(client, owner):
+    client.force_login(owner)
+
+    assert client.get(reverse("applications:document", args=[999_999])).status_code == 404
+
+
+@pytest.mark.parametrize("url", [document_url, thumbnail_url])
+def test_post_is_not_allowed(client, owner, url):
+    document = make_document(owner)
+    client.force_login(owner)
+
+    assert client.post(url(document)).status_code == 405
+
+
+def test_attack_posted_to_the_upload_form_stores_nothing(client, owner):
+    """The same refusal through the page: the applicant reads why, nothing is kept."""
+    plan = make_plan()
+    client.force_login(owner)
+    before = stored_files()
+
+    response = client.post(
+        reverse("applications:upload", args=[plan.pk]),
+        {"upload_id_front": upload("bomb.png", png_declaring(20_000, 20_000))},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "图片尺寸过大" in response.content.decode()
+    assert Document.objects.count() == 0
+    assert stored_files() == before
