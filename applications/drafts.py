@@ -134,7 +134,11 @@ def already_submitted(applicant: User, plan: Plan, submission_key: str) -> Appli
     """The version a previous post of this same form created, if any."""
     if not submission_key:
         return None
-    return ApplicationInfo.objects.of(applicant).filter(plan=plan, submission_key=submission_key).first()
+    return (
+        ApplicationInfo.objects.of(applicant)
+        .filter(plan=plan, submission_key=submission_key)
+        .first()
+    )
 
 
 def missing_kinds(required: list[str], attached: list[Document]) -> list[str]:

@@ -367,6 +367,7 @@ class Registration(models.Model):
         verbose_name = "配租登记"
         verbose_name_plural = "配租登记"
         ordering = ["-created_at", "-id"]
+        permissions = [("review_registration", "可以审核配租登记（设置目前进度）")]
         constraints = [
             # One active registration per person per plan (PRODUCT.md); cancelled ones stay.
             models.UniqueConstraint(

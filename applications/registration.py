@@ -50,7 +50,7 @@ def register(
         raise NotOpen
     existing = Registration.objects.of(applicant).active().filter(plan=plan).first()
     if existing:
-        return Outcome(existing)
+        return _duplicate(existing)
     info = ApplicationInfo.objects.latest_for(applicant, plan)
     if info is None:
         raise NoInfo
@@ -63,9 +63,17 @@ def register(
         except IntegrityError:
             existing = Registration.objects.of(applicant).active().filter(plan=plan).first()
             if existing:
-                return Outcome(existing)
+                return _duplicate(existing)
             # Otherwise two registrations drew the same random number: draw again.
     raise RuntimeError("could not find a free registration number")
+
+
+def _duplicate(existing: Registration) -> Outcome:
+    """A second registration attempt: counted for the staff dashboard, answered with the first."""
+    Plan.objects.filter(pk=existing.plan_id).update(
+        duplicates_prevented=F("duplicates_prevented") + 1
+    )
+    return Outcome(existing)
 
 
 def _create(

@@ -1,12 +1,15 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
-from django.urls import reverse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from plans import dashboard
 from plans.models import Announcement, AnnouncementAttachment, Plan, PlanProject
 
 # Announcements attach signed notices and forms; 20 MB covers a scanned multi-page notice.
@@ -54,7 +57,7 @@ class PlanAdmin(admin.ModelAdmin):
     search_fields = ("title",)
     date_hierarchy = "registration_starts_at"
     inlines = [PlanProjectInline]
-    readonly_fields = ("announcement_links", "created_at", "updated_at")
+    readonly_fields = ("announcement_links", "dashboard_link", "created_at", "updated_at")
     actions = ["publish", "close"]
     fieldsets = [
         (None, {"fields": ("title", "summary", "status")}),
@@ -63,6 +66,7 @@ class PlanAdmin(admin.ModelAdmin):
             {"fields": ("info_opens_at", "registration_starts_at", "registration_ends_at")},
         ),
         ("配租公告", {"fields": ("announcement_links",)}),
+        ("登记情况", {"fields": ("dashboard_link",)}),
         ("记录", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     ]
 
@@ -100,6 +104,33 @@ class PlanAdmin(admin.ModelAdmin):
             else "保存计划后可添加公告。"
         )
         return format_html("<ul>{}</ul>{}", links, add)
+
+    @admin.display(description="数据看板")
+    def dashboard_link(self, obj: Plan) -> str:
+        if not obj.pk:
+            return "—"
+        url = reverse("admin:plans_plan_dashboard", args=[obj.pk])
+        return format_html('<a href="{}">查看登记人数、审核进度与每日登记图</a>', url)
+
+    def get_urls(self):
+        dashboard = self.admin_site.admin_view(self.dashboard_view)
+        return [
+            path("<int:pk>/dashboard/", dashboard, name="plans_plan_dashboard"),
+            *super().get_urls(),
+        ]
+
+    def dashboard_view(self, request: HttpRequest, pk: int) -> TemplateResponse:
+        if not request.user.has_perm("applications.view_registration"):
+            raise PermissionDenied
+        plan = get_object_or_404(Plan, pk=pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{plan.title} · 数据看板",
+            "plan": plan,
+            "stats": dashboard.statistics(plan),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/plans/plan/dashboard.html", context)
 
     @admin.action(description="发布所选的配租计划", permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet[Plan]) -> None:

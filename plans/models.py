@@ -121,6 +121,12 @@ class Plan(models.Model):
         blank=True,
         help_text="每行一条，审核人员审核不通过时可直接选用。",
     )
+    duplicates_prevented = models.PositiveIntegerField(
+        "拦截的重复登记",
+        default=0,
+        editable=False,
+        help_text="同一申请人重复提交登记（双击、多个窗口、重试）而未产生新登记的次数。",
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
