@@ -11,6 +11,7 @@ from django.utils.html import format_html, format_html_join
 
 from plans import dashboard
 from plans.models import Announcement, AnnouncementAttachment, Plan, PlanProject
+from projects.models import District
 
 # Announcements attach signed notices and forms; 20 MB covers a scanned multi-page notice.
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
@@ -43,8 +44,23 @@ class PlanProjectInline(admin.TabularInline):
     extra = 0
 
 
+class PlanForm(forms.ModelForm):
+    employer_districts = forms.MultipleChoiceField(
+        label="工作单位所在区",
+        choices=District.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="不选表示不限。",
+    )
+
+    class Meta:
+        model = Plan
+        fields = ("employer_districts",)  # PlanAdmin.fieldsets name the rest
+
+
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
+    form = PlanForm
     list_display = (
         "title",
         "status",
@@ -65,6 +81,24 @@ class PlanAdmin(admin.ModelAdmin):
             "时间（北京时间）",
             {"fields": ("info_opens_at", "registration_starts_at", "registration_ends_at")},
         ),
+        (
+            "登记条件（粗筛选）",
+            {
+                "fields": (
+                    ("min_age", "max_age"),
+                    "hukou_requirement",
+                    "requires_no_home",
+                    "min_contribution_months",
+                    "asks_education",
+                    ("min_education", "max_years_since_graduation"),
+                    "employer_districts",
+                    "max_family_size",
+                ),
+                "description": "申请人登记时按以下条件粗筛选；留空表示不设该条件。"
+                "请与《配租公告》中的申请条件保持一致。",
+            },
+        ),
+        ("审核", {"fields": ("rejection_reasons",)}),
         ("配租公告", {"fields": ("announcement_links",)}),
         ("登记情况", {"fields": ("dashboard_link",)}),
         ("记录", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
