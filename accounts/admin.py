@@ -14,6 +14,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from accounts import realname
 from accounts.models import User
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ class UserAdmin(BaseUserAdmin):
     list_filter = [RealNameFilter, "is_staff", "is_active", "groups"]
     search_fields = ["phone", "real_name"]
     ordering = ["-date_joined"]
+    actions = ["clear_real_name"]
     readonly_fields = [
         "real_name",
         "sex",
@@ -97,6 +99,14 @@ class UserAdmin(BaseUserAdmin):
             {"classes": ["wide"], "fields": ["phone", "usable_password", "password1", "password2"]},
         ),
     ]
+
+    @admin.action(description="撤销实名认证（核实本人后释放证件号码）", permissions=["change"])
+    def clear_real_name(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        users = list(queryset.filter(real_name_verified_at__isnull=False))
+        for user in users:
+            realname.clear_real_name(user=user)
+            self.log_change(request, user, "撤销实名认证")
+        self.message_user(request, f"已撤销 {len(users)} 个账号的实名认证。")
 
     @admin.display(description="证件号码")
     def masked_id_number_column(self, user: User) -> str:

@@ -121,6 +121,19 @@ def verify_real_name(*, user: User, name: str, id_number: str) -> User:
     return locked
 
 
+def clear_real_name(*, user: User) -> None:
+    """撤销实名认证: 客服, having checked the person, frees the number for the right account."""
+    with transaction.atomic():
+        account = User.objects.select_for_update().get(pk=user.pk)
+        account.real_name = ""
+        account.sex = ""
+        account.birth_date = None
+        account.id_number_encrypted = ""
+        account.id_number_digest = None
+        account.real_name_verified_at = None
+        account.save(update_fields=REAL_NAME_FIELDS)
+
+
 REAL_NAME_FIELDS = [
     "real_name",
     "sex",

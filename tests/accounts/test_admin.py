@@ -2,8 +2,10 @@
 staff member holds accounts.view_full_id_number."""
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
 
+from accounts import realname
 from accounts.models import User
 from tests.accounts.factories import make_verified_user
 from tests.factories import make_user
@@ -108,3 +110,31 @@ def test_staff_can_add_an_account_without_password(client, staff):
 def test_applicants_cannot_open_admin(client, applicant):
     client.force_login(applicant)
     assert client.get("/admin/accounts/user/")["Location"].startswith("/admin/login/")
+
+
+def test_clearing_a_real_name_frees_the_number(client, staff, applicant):
+    client.force_login(staff)
+    response = client.post(
+        "/admin/accounts/user/",
+        {"action": "clear_real_name", "_selected_action": [applicant.pk]},
+    )
+    assert response.status_code == 302
+    applicant.refresh_from_db()
+    assert not applicant.has_real_name
+    assert applicant.id_number_digest is None
+    assert applicant.id_number_encrypted == ""
+    other = make_user()
+    realname.verify_real_name(user=other, name="王小明", id_number=FULL)
+    assert LogEntry.objects.filter(object_id=str(applicant.pk), change_message="撤销实名认证")
+
+
+def test_clearing_needs_the_change_permission(client, applicant):
+    viewer = make_user(phone="+8613600136000", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_user"))
+    client.force_login(viewer)
+    client.post(
+        "/admin/accounts/user/",
+        {"action": "clear_real_name", "_selected_action": [applicant.pk]},
+    )
+    applicant.refresh_from_db()
+    assert applicant.has_real_name
