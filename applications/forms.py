@@ -27,6 +27,17 @@ class DateInput(forms.DateInput):
         return value.isoformat() if isinstance(value, date) else super().format_value(value)
 
 
+def say_what_is_missing(form: forms.BaseForm) -> None:
+    """“请填写工作单位” / “请选择婚姻状况”, rather than a generic “this field is required”."""
+    for field in form.fields.values():
+        verb = "选择" if isinstance(field, forms.ChoiceField) else "填写"
+        field.error_messages["required"] = f"请{verb}{field.label}。"
+        if isinstance(field, forms.IntegerField):
+            field.error_messages["invalid"] = "请填写整数。"
+        if isinstance(field, forms.DateField):
+            field.error_messages["invalid"] = "请填写正确的日期，如 2024-06-30。"
+
+
 class InfoForm(forms.ModelForm):
     """信息填报: what the applicant declares, beyond what 实名认证 already knows.
 
@@ -86,6 +97,7 @@ class InfoForm(forms.ModelForm):
         else:
             del self.fields["education"]
             del self.fields["graduation_date"]
+        say_what_is_missing(self)
 
     def clean_employer_credit_code(self) -> str:
         code = self.cleaned_data["employer_credit_code"].strip().upper()
@@ -154,6 +166,10 @@ class FamilyMemberForm(forms.Form):
         label="证件号码", max_length=18, widget=forms.TextInput(attrs={"autocomplete": "off"})
     )
     id_token = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        say_what_is_missing(self)
 
     def has_changed(self) -> bool:
         """A row counts when anything is typed in it; a blank row is ignored, not an error."""

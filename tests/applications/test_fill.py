@@ -129,7 +129,9 @@ def test_failed_submit_keeps_typed_values_and_saved_uploads(signed_in, applicant
     assert 'value="abc"' in html
     assert "提交未成功" in html
     assert 'href="#field-employer"' in html
+    assert "工作单位：请填写工作单位。" in html
     assert 'href="#field-contribution_months"' in html
+    assert "请填写整数。" in html
     assert 'href="#documents-hukou"' in html
     draft = ApplicationDraft.objects.get(applicant=applicant, plan=plan)
     assert sorted(draft.documents.values_list("kind", flat=True)) == ["id_back", "id_front"]
