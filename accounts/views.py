@@ -6,6 +6,7 @@ import time
 from functools import partial
 from urllib.parse import urlencode
 
+from django import forms
 from django.conf import settings
 from django.contrib import auth, messages
 from django.contrib.auth.decorators import login_required
@@ -55,8 +56,9 @@ def _log_in(request: HttpRequest, user: User, message: str) -> HttpResponse:
 
 
 def _render_form(
-    request: HtmxHttpRequest, template_name: str, form: object, **context: object
+    request: HtmxHttpRequest, template_name: str, form: forms.Form, **context: object
 ) -> HttpResponse:
+    """The page, or only its form for htmx (the 发送验证短信 button swaps the form in place)."""
     if request.htmx:
         template_name += "#form"
     back = next_url(request)
@@ -98,7 +100,8 @@ def captcha_refresh(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def login(request: HttpRequest) -> HttpResponse:
+@vary_on_headers("HX-Request")
+def login(request: HtmxHttpRequest) -> HttpResponse:
     form = CodeLoginForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         phone, code = form.cleaned_data["phone"], form.cleaned_data["sms_code"]
@@ -140,7 +143,8 @@ def create_account(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def register(request: HttpRequest) -> HttpResponse:
+@vary_on_headers("HX-Request")
+def register(request: HtmxHttpRequest) -> HttpResponse:
     form = CodeLoginForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         phone, code = form.cleaned_data["phone"], form.cleaned_data["sms_code"]
@@ -200,7 +204,8 @@ def verify_real_name(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def change_phone(request: HttpRequest) -> HttpResponse:
+@vary_on_headers("HX-Request")
+def change_phone(request: HtmxHttpRequest) -> HttpResponse:
     """更改手机号码 → 立即绑定, with a code sent to the new phone."""
     form = NewPhoneForm(request.POST if request.method == "POST" else None)
     if form.is_valid():

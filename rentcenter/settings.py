@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "projects",
     "plans",
     "applications",
+    "lottery",
 ]
 
 MIDDLEWARE = [
@@ -220,6 +221,8 @@ SMS_GATEWAY_URL = envstr("SMS_GATEWAY_URL")
 SMS_GATEWAY_KEY = envstr("SMS_GATEWAY_KEY")
 if SMS_BACKEND == "http" and not (SMS_GATEWAY_URL and SMS_GATEWAY_KEY):
     raise ImproperlyConfigured("SMS_BACKEND=http needs SMS_GATEWAY_URL and SMS_GATEWAY_KEY")
+if SMS_GATEWAY_URL and not SMS_GATEWAY_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("SMS_GATEWAY_URL must be an http(s):// address")
 
 # Automated tests of a running site answer the image captcha with "PASSED". Never in production.
 CAPTCHA_TEST_MODE = envbool("CAPTCHA_TEST_MODE", False)
@@ -229,6 +232,11 @@ if CAPTCHA_TEST_MODE and not DEBUG:
 # Who compares a name with an ID number (accounts/realname.py): "local" accepts what passes the
 # GB 11643-1999 checks, "refuse" refuses everyone (a test double), or a dotted path to a class.
 IDENTITY_VERIFIER = envstr("IDENTITY_VERIFIER", "local").strip() or "local"
+if IDENTITY_VERIFIER not in {"local", "refuse"} and "." not in IDENTITY_VERIFIER:
+    raise ImproperlyConfigured(
+        "IDENTITY_VERIFIER must be local, refuse or the dotted path of a verifier class, "
+        f"not {IDENTITY_VERIFIER!r}"
+    )
 
 # Resident ID numbers are stored encrypted (Fernet; the first key encrypts, every key decrypts,
 # so keys can be rotated) next to a keyed HMAC that keeps them unique (rentcenter/crypto.py).

@@ -1,7 +1,7 @@
 import pytest
 
 from accounts.models import User
-from tests.accounts.conftest import last_code, send_code
+from tests.accounts.conftest import last_code, page_without_tokens, send_code
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -119,3 +119,18 @@ def test_a_logged_in_user_can_still_open_the_page(client, applicant):
 
 def test_refuses_other_methods(client):
     assert client.put("/accounts/login/").status_code == 405
+
+
+def test_a_wrong_code_gets_the_same_answer_for_known_and_unknown_phones(
+    new_client, captcha_test_mode
+):
+    make_user(phone="+8613800138000")
+    phones = ("13800138000", "13800148000")  # both mask as 138****8000
+    clients = {phone: new_client() for phone in phones}
+    for phone, client in clients.items():
+        send_code(client, phone=phone)
+    codes = {last_code(f"+86{phone}") for phone in phones}
+    wrong = next(f"{n:06d}" for n in range(10) if f"{n:06d}" not in codes)
+    known, unknown = (log_in(clients[phone], wrong, phone=phone) for phone in phones)
+    assert known.status_code == unknown.status_code == 200
+    assert page_without_tokens(known).replace("0013", "0014") == page_without_tokens(unknown)

@@ -1,7 +1,12 @@
 """accounts.realname.verify_real_name, the one function 立即实名 and any later caller use."""
 
+import os
+import subprocess
+import sys
+
 import pytest
-from django.core.exceptions import ValidationError
+from django.conf import settings as django_settings
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -101,3 +106,22 @@ def test_cleans_names(typed, name):
 def test_refuses_names_that_are_not_chinese(typed):
     with pytest.raises(ValidationError, match="中文姓名"):
         clean_name(typed)
+
+
+def test_settings_refuse_an_unknown_verifier_name():
+    environment = {**os.environ, "DEBUG": "1", "IDENTITY_VERIFIER": "police"}
+    result = subprocess.run(
+        [sys.executable, "-c", "import rentcenter.settings"],
+        cwd=django_settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "IDENTITY_VERIFIER must be local, refuse or the dotted path" in result.stderr
+
+
+def test_an_unimportable_verifier_path_is_a_configuration_error(settings):
+    settings.IDENTITY_VERIFIER = "nowhere.Verifier"
+    with pytest.raises(ImproperlyConfigured):
+        verify_real_name(user=make_user(), name="王小明", id_number="11010519491231002X")

@@ -166,3 +166,10 @@ def test_settings_refuse_an_unknown_backend():
 def test_settings_refuse_the_http_backend_without_url_and_key():
     result = _load_settings(DEBUG="1", SMS_BACKEND="http", SMS_GATEWAY_URL="", SMS_GATEWAY_KEY="")
     assert "SMS_BACKEND=http needs SMS_GATEWAY_URL and SMS_GATEWAY_KEY" in result.stderr
+
+
+def test_settings_refuse_a_gateway_address_that_is_not_http():
+    result = _load_settings(
+        DEBUG="1", SMS_BACKEND="http", SMS_GATEWAY_URL="file:///etc/passwd", SMS_GATEWAY_KEY="k"
+    )
+    assert "SMS_GATEWAY_URL must be an http(s):// address" in result.stderr
