@@ -1,0 +1,246 @@
+"""Registering, cancelling and submitting when many requests arrive at once.
+
+The threaded tests run on PostgreSQL only: SQLite serialises writers, so it cannot show a race.
+Each thread is one request with its own database connection, closed when it is done; a
+barrier starts them together. PostgreSQL here allows 100 connections shared with whatever else
+runs, so at most CONNECTIONS threads hold one at a time, as a web server's bounded workers
+would: the rest wait at the door, not at the database.
+"""
+
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+from django.db import connection
+
+from accounts.models import User
+from applications import drafts
+from applications.forms import InfoForm
+from applications.models import (
+    ApplicationDraft,
+    ApplicationInfo,
+    InvalidTransition,
+    Progress,
+    Registration,
+    RegistrationEvent,
+)
+from applications.registration import register
+from plans.models import Plan, PlanProject
+from rentcenter import sms
+from tests.factories import INFO_FIELDS, make_applicant, make_info, make_plan
+
+CONNECTIONS = 50
+
+
+def run_together(count: int, work: Callable[[int], object]) -> tuple[list, list[BaseException]]:
+    """Run work(0) … work(count - 1) in threads released at the same moment; their results
+    (None where it raised) and what they raised."""
+    barrier = threading.Barrier(count)
+    slots = threading.BoundedSemaphore(CONNECTIONS)
+    results: list = [None] * count
+    errors: list[BaseException] = []
+
+    def thread(index: int) -> None:
+        try:
+            barrier.wait(timeout=60)
+            with slots:
+                try:
+                    results[index] = work(index)
+                finally:
+                    connection.close()
+        except BaseException as error:  # every failure is the test's to report
+            errors.append(error)
+
+    threads = [threading.Thread(target=thread, args=(index,)) for index in range(count)]
+    for each in threads:
+        each.start()
+    for each in threads:
+        each.join(timeout=120)
+    assert not any(each.is_alive() for each in threads), "a thread did not finish"
+    return results, errors
+
+
+@pytest.fixture
+def texts(settings) -> list[sms.SmsMessage]:
+    settings.SMS_BACKEND = "locmem"
+    sms.outbox.clear()
+    yield sms.outbox
+    sms.outbox.clear()
+
+
+def register_fresh(applicant_id: int, plan_id: int, offering_id: int):
+    """What one 立即登记 request does: load its own objects, then register."""
+    return register(
+        applicant=User.objects.get(pk=applicant_id),
+        plan=Plan.objects.get(pk=plan_id),
+        offering=PlanProject.objects.select_related("project").get(pk=offering_id),
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_fifty_simultaneous_registrations_of_one_applicant_make_one(texts):
+    applicant = make_applicant()
+    plan = make_plan()
+    make_info(applicant, plan, documents=[])
+    offering = plan.plan_projects.get()
+
+    outcomes, errors = run_together(
+        50, lambda _: register_fresh(applicant.pk, plan.pk, offering.pk)
+    )
+
+    assert errors == []
+    registration = Registration.objects.get(plan=plan)
+    assert {outcome.registration.pk for outcome in outcomes} == {registration.pk}
+    assert sum(outcome.created for outcome in outcomes) == 1
+    assert RegistrationEvent.objects.filter(registration=registration).count() == 1
+    offering.refresh_from_db()
+    assert offering.registered_count == 1
+    assert [message.phone for message in texts] == [applicant.phone.as_e164]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_hundred_applicants_registering_at_once_are_all_counted(texts):
+    plan = make_plan()
+    offering = plan.plan_projects.get()
+    applicants = [make_applicant() for _ in range(200)]
+    for applicant in applicants:
+        make_info(applicant, plan, documents=[])
+
+    started = time.perf_counter()
+    outcomes, errors = run_together(
+        200, lambda index: register_fresh(applicants[index].pk, plan.pk, offering.pk)
+    )
+    elapsed = time.perf_counter() - started
+
+    assert errors == []
+    assert all(outcome.created for outcome in outcomes)
+    assert Registration.objects.filter(plan=plan).count() == 200
+    assert len({outcome.registration.number for outcome in outcomes}) == 200
+    assert len({outcome.registration.verification_code for outcome in outcomes}) == 200
+    offering.refresh_from_db()
+    assert offering.registered_count == 200
+    assert len(texts) == 200
+    print(f"\n200 registrations at once: {elapsed:.2f} s")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_cancels_racing_on_one_registration_count_down_once():
+    applicant = make_applicant()
+    plan = make_plan()
+    make_info(applicant, plan, documents=[])
+    offering = plan.plan_projects.get()
+    registration = register(applicant=applicant, plan=plan, offering=offering).registration
+
+    def cancel(_):
+        Registration.objects.get(pk=registration.pk).cancel(by=User.objects.get(pk=applicant.pk))
+
+    _, errors = run_together(10, cancel)
+
+    assert len(errors) == 9
+    assert all(isinstance(error, InvalidTransition) for error in errors), errors
+    registration.refresh_from_db()
+    assert registration.progress == Progress.CANCELLED
+    assert registration.events.filter(to_progress=Progress.CANCELLED).count() == 1
+    offering.refresh_from_db()
+    assert offering.registered_count == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_submits_of_one_draft_make_one_version():
+    applicant = make_applicant()
+    plan = make_plan()
+    draft = ApplicationDraft.objects.create(applicant=applicant, plan=plan)
+
+    def submit(_):
+        own_draft = ApplicationDraft.objects.select_related("applicant", "plan").get(pk=draft.pk)
+        return drafts.submit(draft=own_draft, form=valid_form(plan), members=[])
+
+    results, errors = run_together(2, submit)
+
+    assert errors == []
+    info = ApplicationInfo.objects.get(applicant=applicant, plan=plan)
+    assert sorted(result.created for result in results) == [False, True]
+    assert {result.info.pk for result in results} == {info.pk}
+
+
+# Sequential, on every database -------------------------------------------------------------------
+
+
+def valid_form(plan: Plan) -> InfoForm:
+    form = InfoForm({name: str(value) for name, value in INFO_FIELDS.items()}, plan=plan)
+    assert form.is_valid(), form.errors
+    return form
+
+
+@pytest.mark.django_db
+def test_register_cancel_and_register_again_counts_one():
+    applicant = make_applicant()
+    plan = make_plan()
+    make_info(applicant, plan, documents=[])
+    offering = plan.plan_projects.get()
+
+    first = register(applicant=applicant, plan=plan, offering=offering).registration
+    first.cancel(by=applicant)
+    again = register(applicant=applicant, plan=plan, offering=offering)
+
+    assert again.created
+    assert again.registration.pk != first.pk
+    assert again.registration.number != first.number
+    first.refresh_from_db()
+    assert first.progress == Progress.CANCELLED  # kept in 配租记录
+    assert Registration.objects.filter(plan=plan).active().get() == again.registration
+    offering.refresh_from_db()
+    assert offering.registered_count == 1
+
+
+@pytest.mark.django_db
+def test_registering_twice_in_a_row_gives_the_same_registration():
+    applicant = make_applicant()
+    plan = make_plan()
+    make_info(applicant, plan, documents=[])
+    offering = plan.plan_projects.get()
+
+    first = register(applicant=applicant, plan=plan, offering=offering)
+    second = register(applicant=applicant, plan=plan, offering=offering)
+
+    assert (first.created, second.created) == (True, False)
+    assert second.registration == first.registration
+    offering.refresh_from_db()
+    assert offering.registered_count == 1
+
+
+@pytest.mark.django_db
+def test_cancelling_twice_in_a_row_counts_down_once():
+    applicant = make_applicant()
+    plan = make_plan()
+    make_info(applicant, plan, documents=[])
+    offering = plan.plan_projects.get()
+    registration = register(applicant=applicant, plan=plan, offering=offering).registration
+    stale_copy = Registration.objects.get(pk=registration.pk)
+
+    registration.cancel(by=applicant)
+    with pytest.raises(InvalidTransition):
+        stale_copy.cancel(by=applicant)
+
+    offering.refresh_from_db()
+    assert offering.registered_count == 0
+
+
+@pytest.mark.django_db
+def test_submitting_one_draft_twice_makes_one_version():
+    applicant = make_applicant()
+    plan = make_plan()
+    draft = ApplicationDraft.objects.create(applicant=applicant, plan=plan)
+    same_draft_in_another_tab = ApplicationDraft.objects.get(pk=draft.pk)
+
+    first = drafts.submit(draft=draft, form=valid_form(plan), members=[])
+    second = drafts.submit(draft=same_draft_in_another_tab, form=valid_form(plan), members=[])
+
+    assert (first.created, second.created) == (True, False)
+    assert second.info == first.info
+    assert ApplicationInfo.objects.filter(applicant=applicant, plan=plan).count() == 1
