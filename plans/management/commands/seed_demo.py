@@ -7,7 +7,7 @@ now, one upcoming, one closed.
 
 import io
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
@@ -17,12 +17,15 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test import override_settings
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from accounts.models import User
+from applications import demo
 from plans.models import Announcement, AnnouncementAttachment, Plan, PlanProject
 from projects.models import District, FloorPlan, FloorPlanPhoto, Project, ProjectPhoto, RentItem
+from rentcenter import sms
 
 
 @dataclass(frozen=True)
@@ -146,6 +149,12 @@ class DemoPlan:
     starts_in_days: int
     length_days: int
     projects: tuple[int, ...]
+    rules: dict = field(default_factory=dict)
+
+
+REJECTION_REASONS = (
+    "本市社保或个税连续缴纳月数不足\n上传材料不清晰，无法核验\n工作单位所在区不符合本次配租条件"
+)
 
 
 PLANS = [
@@ -156,6 +165,14 @@ PLANS = [
         -2,
         14,
         (0, 1, 2, 3),
+        {
+            "min_age": 18,
+            "max_age": 35,
+            "requires_no_home": True,
+            "min_contribution_months": 6,
+            "employer_districts": ["chaoyang", "fengtai", "haidian", "tongzhou"],
+            "rejection_reasons": REJECTION_REASONS,
+        },
     ),
     DemoPlan(
         "2026年第五批保障性租赁住房专项配租计划（新市民）",
@@ -164,6 +181,14 @@ PLANS = [
         10,
         10,
         (3, 4, 5),
+        {
+            "min_age": 18,
+            "requires_no_home": True,
+            "asks_education": True,
+            "min_education": "junior_college",
+            "max_years_since_graduation": 5,
+            "rejection_reasons": REJECTION_REASONS,
+        },
     ),
     DemoPlan(
         "2026年第三批保障性租赁住房专项配租计划",
@@ -172,6 +197,7 @@ PLANS = [
         -40,
         10,
         (0, 4, 5),
+        {"requires_no_home": True, "rejection_reasons": REJECTION_REASONS},
     ),
 ]
 
@@ -196,16 +222,29 @@ class Command(BaseCommand):
     def handle(self, *args, with_accounts: bool = False, **options) -> None:
         if with_accounts and not settings.DEBUG:
             raise CommandError("演示账号只能在 DEBUG 模式下创建。")
-        with transaction.atomic():
+        # Demo people have made-up numbers: their texts stay in memory, never sent.
+        with override_settings(SMS_BACKEND="locmem"), transaction.atomic():
+            if with_accounts:
+                for phone, password, role in DEMO_ACCOUNTS:
+                    seed_account(phone, password, role)
             projects = [seed_project(spec, index) for index, spec in enumerate(PROJECTS)]
             created = [spec.title for spec in PLANS if seed_plan(spec, projects)]
-        self.stdout.write(f"演示数据就绪：{len(PROJECTS)} 个项目，{len(PLANS)} 个配租计划。")
+            plans = [Plan.objects.get(title=spec.title) for spec in PLANS]
+            registrations = demo.seed_registrations(open_plan=plans[0], closed_plan=plans[2])
+        sms.outbox.clear()
+        self.stdout.write(
+            f"演示数据就绪：{len(PROJECTS)} 个项目，{len(PLANS)} 个配租计划，"
+            f"{registrations} 条演示登记。"
+        )
         for title in created:
             self.stdout.write(f"  新建：{title}")
+        self.stdout.write(
+            f"演示申请人：手机号 {demo.APPLICANT_PHONES[0]} 至 {demo.APPLICANT_PHONES[-1]}，"
+            "用短信验证码登录（开发环境的短信在控制台和 /dev/sms/ 中）。"
+        )
         if with_accounts:
             self.stdout.write("演示账号（手机号 / 密码），用于登录 /admin/：")
             for phone, password, role in DEMO_ACCOUNTS:
-                seed_account(phone, password, role)
                 self.stdout.write(f"  {role or '超级管理员'}：{phone} / {password}")
 
 
@@ -270,6 +309,7 @@ def seed_plan(spec: DemoPlan, projects: list[Project]) -> bool:
         info_opens_at=starts - timedelta(days=7),
         registration_starts_at=starts,
         registration_ends_at=ends,
+        **spec.rules,
     )
     offered = [projects[i] for i in spec.projects]
     homes = 0
