@@ -37,6 +37,10 @@ VERIFIED_PHONE = "accounts.verified_phone"
 VERIFIED_PHONE_SECONDS = 10 * 60
 
 
+def disabled_message() -> str:
+    return f"该账号已停用，如有疑问请联系客服：{settings.SUPPORT_PHONE}。"
+
+
 def next_url(request: HttpRequest) -> str:
     """The same-site page to return to (?next= or the form's hidden next), else ""."""
     candidate = request.POST.get("next") or request.GET.get("next") or ""
@@ -114,7 +118,7 @@ def login(request: HtmxHttpRequest) -> HttpResponse:
                 return render(request, "accounts/login_create.html", context)
             if user.is_active:
                 return _log_in(request, user, "登录成功。")
-            form.add_error(None, f"该账号已停用，如有疑问请联系客服：{settings.SUPPORT_PHONE}。")
+            form.add_error(None, disabled_message())
         else:
             form.add_error("sms_code", CODE_REFUSED)
     return _render_form(request, "accounts/login.html", form)
@@ -137,7 +141,7 @@ def create_account(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:register")
     user, created = User.objects.get_or_create_applicant(verified["phone"])
     if not user.is_active:
-        messages.error(request, f"该账号已停用，如有疑问请联系客服：{settings.SUPPORT_PHONE}。")
+        messages.error(request, disabled_message())
         return redirect("accounts:login")
     return _log_in(request, user, "注册成功，已登录。" if created else "登录成功。")
 
@@ -154,7 +158,7 @@ def register(request: HtmxHttpRequest) -> HttpResponse:
                 # A phone that already has an account simply logs into it (no enumeration
                 # before the code, no dead end after it).
                 return _log_in(request, user, "注册成功，已登录。" if created else "登录成功。")
-            form.add_error(None, f"该账号已停用，如有疑问请联系客服：{settings.SUPPORT_PHONE}。")
+            form.add_error(None, disabled_message())
         else:
             form.add_error("sms_code", CODE_REFUSED)
     return _render_form(request, "accounts/register.html", form)
