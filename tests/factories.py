@@ -4,13 +4,16 @@ import io
 import itertools
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from html.parser import HTMLParser
 
+from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
 from accounts.models import User
-from plans.models import Announcement, Plan, PlanProject
+from plans.models import Announcement, AnnouncementAttachment, Plan, PlanProject
 from projects.models import District, FloorPlan, FloorPlanPhoto, Project, ProjectPhoto, RentItem
 
 _numbers = itertools.count(1)
@@ -215,3 +218,93 @@ def pdf_bytes(*, objects: tuple[bytes, ...] = (), eof: bool = True) -> bytes:
 
 def pdf_upload(name: str = "contract.pdf", **kwargs) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, pdf_bytes(**kwargs), content_type="application/pdf")
+
+
+def pdf_of_size(size: int) -> bytes:
+    """A well-formed PDF padded after its end to exactly `size` bytes."""
+    content = pdf_bytes()
+    return content + b"\n" * (size - len(content))
+
+
+def make_attachment(announcement: Announcement, **overrides) -> AnnouncementAttachment:
+    content = overrides.pop("content", pdf_bytes())
+    fields = {"title": "配租公告（盖章版）", "size": len(content)}
+    fields.update(overrides)
+    return AnnouncementAttachment.objects.create(
+        announcement=announcement, file=ContentFile(content, name="notice.pdf"), **fields
+    )
+
+
+def make_staff(*, group: str | None = None, superuser: bool = False, **overrides) -> User:
+    """A staff account for Django admin; `group` is one of the groups the data migration made."""
+    user = make_user(is_staff=True, is_superuser=superuser, **overrides)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+class _FormFields(HTMLParser):
+    """Collects the successful controls of one <form>, as a browser would submit them."""
+
+    def __init__(self, form_id: str) -> None:
+        super().__init__()
+        self.form_id = form_id
+        self.inside = False
+        self.data: dict[str, list[str]] = {}
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def _add(self, name: str, value: str) -> None:
+        if "__prefix__" not in name:  # the blank row admin's JavaScript clones
+            self.data.setdefault(name, []).append(value)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {key: value or "" for key, value in attrs}
+        if tag == "form":
+            self.inside = a.get("id") == self.form_id
+        if not self.inside or "disabled" in a:
+            return
+        name = a.get("name")
+        if tag == "input" and name:
+            kind = a.get("type", "text")
+            if kind in ("checkbox", "radio") and "checked" not in a:
+                return
+            if kind not in ("file", "submit", "button", "image", "reset"):
+                self._add(name, a.get("value", "on" if kind == "checkbox" else ""))
+        elif tag == "select" and name:
+            self._select = name
+        elif tag == "option" and self._select and "selected" in a:
+            self._add(self._select, a.get("value", ""))
+        elif tag == "textarea" and name and "__prefix__" not in name:
+            self._textarea = name
+            self._add(name, "")
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea:
+            self.data[self._textarea][-1] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea" and self._textarea:
+            # A browser drops the newline right after <textarea> (Django writes one there).
+            text = self.data[self._textarea][-1]
+            self.data[self._textarea][-1] = text.removeprefix("\r").removeprefix("\n")
+            self._textarea = None
+
+
+def form_data(html: str, form_id: str, **overrides) -> dict[str, object]:
+    """What submitting the form `form_id` of a page unchanged would post, with `overrides`.
+
+    Admin tests start from the page the staff member sees, so a field added to a form later
+    keeps its default instead of breaking every test that posts the form.
+    """
+    parser = _FormFields(form_id)
+    parser.feed(html.removeprefix("\ufeff"))
+    data: dict[str, object] = {
+        name: values if len(values) > 1 else values[0] for name, values in parser.data.items()
+    }
+    data.update(overrides)
+    return data
