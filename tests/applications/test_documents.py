@@ -346,6 +346,21 @@ def test_attack_is_refused_and_nothing_is_stored(owner, kind, name, content):
     assert stored_files() == before
 
 
+def test_truncated_images_stay_refused_once_the_pdf_renderer_is_loaded(owner):
+    import applications.pdf  # noqa: F401 - every worker loads it with the URL configuration
+
+    with pytest.raises(ValidationError) as refusal:
+        documents.store(
+            owner_id=owner.pk,
+            kind="id_front",
+            upload=upload("photo.jpg", truncated_jpeg()),
+            budget_used=0,
+        )
+
+    assert refusal.value.code == "invalid_image"
+    assert Document.objects.count() == 0
+
+
 @pytest.mark.parametrize(
     ("content", "code", "message"),
     [
