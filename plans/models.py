@@ -271,12 +271,22 @@ class PlanProject(models.Model):
 # iframes) is removed by nh3 before the text reaches a page.
 ANNOUNCEMENT_TAGS = {
     "a", "p", "br", "hr", "strong", "em", "b", "i", "u", "ul", "ol", "li", "blockquote",
-    "h2", "h3", "h4", "table", "thead", "tbody", "tr", "th", "td", "code", "pre",
+    "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td", "code", "pre",
 }  # fmt: skip
+
+MARKDOWN_CONFIG = {
+    # The page already has the plan as h1 and the announcement title as h2: "# 标题" in the
+    # body is a heading inside the announcement, so it starts at h3.
+    "toc": {"baselevel": 3},
+    # Column alignment as an align attribute; nh3 removes style attributes.
+    "tables": {"use_align_attribute": True},
+}
 
 
 def render_announcement(text: str) -> SafeString:
-    html = markdown.markdown(text, extensions=["tables", "sane_lists"])
+    html = markdown.markdown(
+        text, extensions=["tables", "sane_lists", "toc"], extension_configs=MARKDOWN_CONFIG
+    )
     clean = nh3.clean(
         html,
         tags=ANNOUNCEMENT_TAGS,
