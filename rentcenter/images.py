@@ -10,12 +10,14 @@ applying the EXIF orientation, so no metadata (GPS position, camera serial) surv
 import io
 import uuid
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 # 40 megapixels covers any phone camera (a 200 MP sensor bins to 12.5 MP by default); beyond
 # that, decoding one upload would hold over 120 MB of RGB pixels in a worker.
@@ -35,6 +37,23 @@ THUMBNAIL = Rendition("thumbnail", 480)
 LARGE = Rendition("large", 1600)
 
 
+@contextmanager
+def strict_decoding() -> Iterator[None]:
+    """Make Pillow refuse truncated files while an upload is read.
+
+    PIL.ImageFile.LOAD_TRUNCATED_IMAGES is process-wide, and WeasyPrint turns it on when it is
+    imported (weasyprint/images.py), so after the first PDF a worker would silently accept a
+    truncated upload, grey-filled. Pillow reads the switch at each decode; uploads are decoded
+    with it off, then it is put back for the PDFs.
+    """
+    tolerant = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = tolerant
+
+
 def open_image(file: IO[bytes], *, formats: frozenset[str] = PHOTO_FORMATS) -> Image.Image:
     """Return the fully decoded image, or raise ValidationError with a message for the user."""
     allowed = "、".join(FORMAT_NAMES.get(name, name) for name in sorted(formats))
@@ -46,7 +65,7 @@ def open_image(file: IO[bytes], *, formats: frozenset[str] = PHOTO_FORMATS) -> I
     )
     file.seek(0)
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), strict_decoding():
             # Our own limit, checked from the header below, is lower than Pillow's warning.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(file) as probe:
