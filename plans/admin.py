@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -168,15 +168,16 @@ class PlanAdmin(admin.ModelAdmin):
 
     @admin.action(description="发布所选的配租计划", permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet[Plan]) -> None:
-        empty = (
-            queryset.filter(status=Plan.Status.DRAFT).annotate(n=Count("plan_projects")).filter(n=0)
-        )
-        if empty.exists():
-            names = "、".join(empty.values_list("title", flat=True))
+        """Publishes the selected drafts that offer projects; names the ones that offer none."""
+        drafts = queryset.filter(status=Plan.Status.DRAFT)
+        offers_projects = Exists(PlanProject.objects.filter(plan=OuterRef("pk")))
+        empty = list(drafts.filter(~offers_projects).values_list("title", flat=True))
+        if empty:
+            names = "、".join(empty)
             self.message_user(request, f"以下计划没有配租项目，不能发布：{names}", messages.ERROR)
-            return
-        updated = queryset.filter(status=Plan.Status.DRAFT).update(status=Plan.Status.PUBLISHED)
-        self.message_user(request, f"已发布 {updated} 个配租计划。", messages.SUCCESS)
+        updated = drafts.filter(offers_projects).update(status=Plan.Status.PUBLISHED)
+        if updated or not empty:
+            self.message_user(request, f"已发布 {updated} 个配租计划。", messages.SUCCESS)
 
     @admin.action(description="关闭所选的配租计划", permissions=["change"])
     def close(self, request: HttpRequest, queryset: QuerySet[Plan]) -> None:
