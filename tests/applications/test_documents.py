@@ -213,6 +213,17 @@ def test_pdf_with_a_harmless_object_stream_is_accepted(owner):
     assert document.content_type == "application/pdf"
 
 
+def test_photo_whose_bytes_happen_to_hold_a_tag_name_is_accepted(owner):
+    """Compressed pixels are noise: "<svg" followed by any byte turns up now and then."""
+    photo = jpeg_with_comment(b"\x13<svg\x9a\x01<BODY\xf3")
+
+    document = documents.store(
+        owner_id=owner.pk, kind="id_front", upload=upload("photo.jpg", photo), budget_used=0
+    )
+
+    assert document.content_type == "image/jpeg"
+
+
 def test_a_file_of_exactly_5_mb_is_accepted(owner):
     jpeg = image_bytes()
     padded = jpeg + b"\x00" * (documents.MAX_DOCUMENT_BYTES - len(jpeg))  # after the JPEG end
@@ -283,6 +294,11 @@ ATTACKS = {
         "id_front",
         "photo.jpg",
         b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>",
+    ),
+    "SVG ending its tag name with a slash": (
+        "id_front",
+        "photo.jpg",
+        image_bytes() + b"<svg/onload=alert(1)>",
     ),
     "SVG named .png": (
         "id_back",
