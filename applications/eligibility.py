@@ -29,7 +29,7 @@ def age(plan: Plan, info: ApplicationInfo, today: date) -> str | None:
     if not (too_young or too_old):
         return None
     if plan.min_age is not None and plan.max_age is not None:
-        wanted = f"{plan.min_age} 至 {plan.max_age} 周岁之间"
+        wanted = f"在 {plan.min_age} 至 {plan.max_age} 周岁之间"
     elif plan.min_age is not None:
         wanted = f"年满 {plan.min_age} 周岁"
     else:

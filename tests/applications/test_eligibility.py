@@ -78,7 +78,7 @@ def test_age_range_edges(days, age, eligible):
     info = declared(plan, birth=birthday_in(days, age=age))
     years = age if days == 0 else age - 1
 
-    expected = [] if eligible else [f"申请人年龄须18 至 35 周岁之间，您现在 {years} 周岁。"]
+    expected = [] if eligible else [f"申请人年龄须在 18 至 35 周岁之间，您现在 {years} 周岁。"]
     assert screen(plan=plan, info=info, today=TODAY) == expected
 
 
@@ -376,7 +376,7 @@ def test_every_failed_rule_gives_its_own_sentence_in_rule_order():
     )
 
     assert screen(plan=plan, info=info, today=TODAY) == [
-        "申请人年龄须18 至 35 周岁之间，您现在 46 周岁。",
+        "申请人年龄须在 18 至 35 周岁之间，您现在 46 周岁。",
         "本次配租仅限本市户籍申请人，您填报的户籍性质为外省市户籍。",
         "申请人在本市名下不得有住房，您填报为本市名下有住房。",
         "须在本市连续缴纳社保或个税满 12 个月，您填报的连续缴纳月数为 3 个月。",
