@@ -15,10 +15,12 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Sum
 from django.urls import reverse
+from django.utils.datastructures import MultiValueDict
 from PIL import Image
 
-from applications import documents
+from applications import documents, drafts
 from applications.models import Document, DocumentKind
 from rentcenter.storage import private_storage
 from tests.factories import (
@@ -463,6 +465,27 @@ def test_used_bytes_counts_only_the_documents_in_use(owner):
     used = documents.used_bytes(owner.pk, document_ids=[kept.pk, someone_elses.pk])
 
     assert used == kept.size
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "applications/drafts.py (the 信息填报 form's module, not ours): add_uploads counts only "
+        "the documents the draft holds now, and remove_document keeps the file, so uploading "
+        "and removing stores without limit, beyond the 30 MB per applicant of issue 4"
+    ),
+)
+def test_uploading_and_removing_cannot_store_more_than_the_applicants_budget(owner):
+    draft = drafts.load(owner, make_plan())
+    for _ in range(7):
+        drafts.add_uploads(draft, MultiValueDict({"upload_other": [image_upload()]}))
+        for document in draft.documents.all():
+            # As if it were a 5 MB scan; re-encoding seven real ones would take the test long.
+            Document.objects.filter(pk=document.pk).update(size=documents.MAX_DOCUMENT_BYTES)
+            drafts.remove_document(draft, document)
+
+    stored = Document.objects.filter(owner=owner).aggregate(total=Sum("size"))["total"]
+    assert stored <= documents.MAX_APPLICANT_BYTES
 
 
 def test_unknown_kind_is_refused(owner):
