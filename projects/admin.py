@@ -23,6 +23,11 @@ class PictureForm(forms.ModelForm):
     refused beside the field, with the reason in Chinese.
     """
 
+    class Meta:
+        # A plain file input: admin's usual "目前: <link>" would point at the original, which
+        # lives in private storage and has no URL (a 404). The preview shows the rendition.
+        widgets = {"original": forms.FileInput}
+
     def clean_original(self) -> object:
         upload = self.cleaned_data.get("original")
         if isinstance(upload, UploadedFile):

@@ -184,6 +184,32 @@ def test_photo_that_is_not_an_image_is_refused_beside_the_field_and_nothing_is_s
     assert stored_pictures() == pictures_before
 
 
+def test_change_page_never_links_to_the_private_original(staff_client):
+    project = make_project()
+    photo = make_project_photo(project)
+    floor_plan = make_floor_plan(project)
+    for page, picture in (
+        (admin_url("project_change", project.pk), photo),
+        (admin_url("floorplan_change", floor_plan.pk), floor_plan),
+    ):
+        response = staff_client.get(page)
+        assertNotContains(response, "originals/")
+        assertContains(response, f'src="{picture.thumbnail.url}"')
+
+
+def test_saving_a_project_unchanged_keeps_its_photos(staff_client):
+    project = make_project()
+    photo = make_project_photo(project, caption="正门")
+    html = staff_client.get(admin_url("project_change", project.pk)).content.decode()
+    data = form_data(html, "project_form", **{"photos-0-caption": "小区正门"})
+    response = staff_client.post(admin_url("project_change", project.pk), data)
+    assert response.status_code == 302
+    photo.refresh_from_db()
+    assert photo.caption == "小区正门"
+    assert private_storage().exists(photo.original.name)
+    assert default_storage.exists(photo.large.name)
+
+
 def test_plan_manager_cannot_delete_a_project(client, db):
     client.force_login(make_staff(group="配租管理员"))
     project = make_project()
