@@ -283,3 +283,9 @@ def test_verify_page_of_an_unknown_code_is_not_found(client, registration):
     response = client.get(reverse("applications:verify", args=["AAAAAAAAAAAA"]))
 
     assert response.status_code == 404
+
+
+def test_verify_page_refuses_post(client, registration):
+    url = reverse("applications:verify", args=[registration.verification_code])
+
+    assert client.post(url).status_code == 405
