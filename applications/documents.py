@@ -14,6 +14,7 @@ import re
 import zlib
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -25,6 +26,9 @@ from rentcenter import images
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 MAX_APPLICANT_BYTES = 30 * 1024 * 1024
+# Removed documents stay stored (a submitted version may use them), so what one applicant may
+# store in all is capped too: room to replace every document twice, not an open file store.
+MAX_APPLICANT_STORED_BYTES = 3 * MAX_APPLICANT_BYTES
 # Legible scans of A4 at 300 dpi fit in 3508 px; larger photos are scaled down to this.
 MAX_DOCUMENT_SIDE = 3508
 DOCUMENT_IMAGE_FORMATS = frozenset({"JPEG", "PNG"})
@@ -166,6 +170,11 @@ def store(*, owner_id: int, kind: str, upload: UploadedFile, budget_used: int) -
     if budget_used + len(stored.content) > MAX_APPLICANT_BYTES:
         raise ValidationError(
             "上传材料总大小不能超过 30 MB，请删除不需要的文件或压缩后上传。", code="budget"
+        )
+    stored_before = Document.objects.filter(owner_id=owner_id).aggregate(total=Sum("size"))
+    if (stored_before["total"] or 0) + len(stored.content) > MAX_APPLICANT_STORED_BYTES:
+        raise ValidationError(
+            f"您上传的文件已超过上限，请联系客服（{settings.SUPPORT_PHONE}）。", code="stored"
         )
     document = Document(
         owner_id=owner_id,

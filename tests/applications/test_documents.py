@@ -467,25 +467,20 @@ def test_used_bytes_counts_only_the_documents_in_use(owner):
     assert used == kept.size
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "applications/drafts.py (the 信息填报 form's module, not ours): add_uploads counts only "
-        "the documents the draft holds now, and remove_document keeps the file, so uploading "
-        "and removing stores without limit, beyond the 30 MB per applicant of issue 4"
-    ),
-)
-def test_uploading_and_removing_cannot_store_more_than_the_applicants_budget(owner):
+def test_uploading_and_removing_cannot_store_more_than_the_applicants_cap(owner):
+    """Removed documents stay stored, so the total one applicant may store is capped too."""
     draft = drafts.load(owner, make_plan())
-    for _ in range(7):
-        drafts.add_uploads(draft, MultiValueDict({"upload_other": [image_upload()]}))
+    refusals = {}
+    for _ in range(documents.MAX_APPLICANT_STORED_BYTES // documents.MAX_DOCUMENT_BYTES + 2):
+        refusals = drafts.add_uploads(draft, MultiValueDict({"upload_other": [image_upload()]}))
         for document in draft.documents.all():
-            # As if it were a 5 MB scan; re-encoding seven real ones would take the test long.
+            # As if it were a 5 MB scan; re-encoding real ones would take the test long.
             Document.objects.filter(pk=document.pk).update(size=documents.MAX_DOCUMENT_BYTES)
             drafts.remove_document(draft, document)
 
     stored = Document.objects.filter(owner=owner).aggregate(total=Sum("size"))["total"]
-    assert stored <= documents.MAX_APPLICANT_BYTES
+    assert stored <= documents.MAX_APPLICANT_STORED_BYTES
+    assert "已超过上限，请联系客服" in refusals["other"][0]
 
 
 def test_unknown_kind_is_refused(owner):
