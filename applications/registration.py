@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 from applications import eligibility
 from applications.models import (
+    REFERENCE_ALPHABET,
     ApplicationInfo,
     Progress,
     Registration,
@@ -86,7 +87,8 @@ def _create(
             plan=plan,
             offering=offering,
             info=info,
-            verification_code=secrets.token_urlsafe(9),
+            # Printed under the QR code: no characters that read alike (Crockford's base32).
+            verification_code="".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(12)),
         )
         RegistrationEvent.objects.create(
             registration=registration, to_progress=Progress.REGISTERED, actor=applicant
