@@ -71,6 +71,9 @@ class PlanAdmin(admin.ModelAdmin):
     )
     list_filter = ("status",)
     search_fields = ("title",)
+    # Stated here because the project count makes the query GROUP BY, which drops Meta.ordering:
+    # the plan picker of the announcement form would page through plans in no stable order.
+    ordering = ("-registration_starts_at", "-id")
     date_hierarchy = "registration_starts_at"
     inlines = [PlanProjectInline]
     readonly_fields = ("announcement_links", "dashboard_link", "created_at", "updated_at")

@@ -81,6 +81,9 @@ class ProjectAdmin(admin.ModelAdmin):
     list_display_links = ("cover_preview", "name")
     list_filter = ("district",)
     search_fields = ("name", "address", "operator")
+    # Stated here because the photo count makes the query GROUP BY, which drops Meta.ordering:
+    # the project picker of the plan form would page through projects in no stable order.
+    ordering = ("name", "id")
     date_hierarchy = "updated_at"
     inlines = [ProjectPhotoInline, FloorPlanInline, RentItemInline]
     fieldsets = [

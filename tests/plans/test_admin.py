@@ -364,3 +364,29 @@ def test_reviewer_cannot_run_plan_actions(reviewer_client):
     assert response.status_code == 403
     plan.refresh_from_db()
     assert plan.status == Plan.Status.DRAFT
+
+
+def autocomplete(client, model_name: str, field_name: str, term: str) -> list[str]:
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "plans", "model_name": model_name, "field_name": field_name, "term": term},
+    )
+    assert response.status_code == 200
+    return [result["text"] for result in response.json()["results"]]
+
+
+def test_plan_form_finds_projects_by_name_in_name_order(staff_client):
+    for name in ("C望京公寓", "A望京公寓", "亦庄宜居园", "B望京公寓"):
+        make_project(name=name)
+    found = autocomplete(staff_client, "planproject", "project", "望京")
+    assert found == ["A望京公寓", "B望京公寓", "C望京公寓"]
+
+
+def test_announcement_form_finds_plans_by_title_newest_first(staff_client):
+    now = timezone.now()
+    make_plan(title="新市民计划（旧）", starts=now - timedelta(days=90))
+    make_plan(title="青年人才计划", starts=now)
+    make_plan(title="新市民计划（新）", starts=now + timedelta(days=30))
+    make_plan(title="新市民计划（中）", starts=now - timedelta(days=10))
+    found = autocomplete(staff_client, "announcement", "plan", "新市民")
+    assert found == ["新市民计划（新）", "新市民计划（中）", "新市民计划（旧）"]
