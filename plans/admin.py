@@ -112,6 +112,8 @@ class PlanAdmin(admin.ModelAdmin):
 
     @admin.display(description="登记状态")
     def registration_state_badge(self, obj: Plan) -> str:
+        if obj.status == Plan.Status.DRAFT:
+            return "—（草稿不可登记）"
         return obj.state.label
 
     @admin.display(description="项目数", ordering="project_total")

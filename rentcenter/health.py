@@ -6,6 +6,7 @@ database and the shared cache both answer.
 """
 
 import logging
+from collections.abc import Callable
 
 from django.core.cache import cache
 from django.db import connection
@@ -44,3 +45,19 @@ def readyz(request: HttpRequest) -> HttpResponse:
             "unavailable: " + ", ".join(problems), status=503, content_type="text/plain"
         )
     return HttpResponse("ok", content_type="text/plain")
+
+
+class ProbeMiddleware:
+    """Answers the probes first, before the host check and the HTTPS redirect: a load balancer
+    probes each worker by its address, over plain HTTP, with whatever Host header it likes."""
+
+    probes = {"/healthz": healthz, "/readyz": readyz}
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        probe = self.probes.get(request.path_info)
+        if probe is not None:
+            return probe(request)
+        return self.get_response(request)

@@ -92,6 +92,10 @@ def open_image(file: IO[bytes], *, formats: frozenset[str] = PHOTO_FORMATS) -> I
 def upright(image: Image.Image) -> Image.Image:
     """The image as the camera held it, in RGB, with every piece of metadata left behind."""
     oriented = ImageOps.exif_transpose(image) or image
+    if oriented.mode.startswith("I"):
+        # 16- and 32-bit greyscale: scale to 8 bits rather than clip every value above 255.
+        high = oriented.getextrema()[1] or 1
+        oriented = oriented.point(lambda value: value * 255 / high).convert("L")
     if oriented.mode in ("RGBA", "LA", "P"):
         rgba = oriented.convert("RGBA")
         background = Image.new("RGB", rgba.size, "white")

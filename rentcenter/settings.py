@@ -92,6 +92,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "rentcenter.health.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -310,6 +311,8 @@ STORAGES = {
 # Django serves /media/ itself only for local use; production serves it from nginx or object
 # storage (README, "Deploying").
 SERVE_MEDIA = envbool("SERVE_MEDIA", DEBUG)
+if SERVE_MEDIA and not DEBUG:
+    raise ImproperlyConfigured("SERVE_MEDIA is for local use: with DEBUG off, nginx serves /media/")
 
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -239,3 +239,16 @@ def test_refuses_a_picture_just_over_forty_megapixels_without_decoding_it(photo,
     monkeypatch.setattr(PngImagePlugin.PngImageFile, "verify", decoding_is_forbidden)
     # 8000 × 5001 = 40,008,000 pixels: over our limit, under Pillow's own warning.
     assert refusal(photo, png_declaring(8_000, 5_001), "big.png") == [TOO_MANY_PIXELS]
+
+
+def test_sixteen_bit_greyscale_keeps_its_tones():
+    from PIL import Image
+
+    from rentcenter.images import upright
+
+    ramp = Image.new("I;16", (256, 1))
+    ramp.putdata([value * 256 for value in range(256)])
+    grey = upright(ramp).convert("L")
+    assert grey.getpixel((0, 0)) == 0
+    assert 120 <= grey.getpixel((128, 0)) <= 136  # mid-grey, not clipped to white
+    assert grey.getpixel((255, 0)) >= 250

@@ -1,5 +1,6 @@
 from unittest import mock
 
+import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.db.utils import OperationalError
@@ -59,3 +60,14 @@ def test_readyz_names_both_when_both_are_down(client, db):
 def test_probes_refuse_post(client, db):
     assert client.post("/healthz").status_code == 405
     assert client.post("/readyz").status_code == 405
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+def test_probes_answer_whatever_the_host_and_scheme(client, settings, path):
+    """Load balancers probe workers by address over plain HTTP."""
+    settings.ALLOWED_HOSTS = ["zl.example.cn"]
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get(path, HTTP_HOST="10.0.0.7:8000")
+    assert response.status_code == 200
+    assert response.content == b"ok"

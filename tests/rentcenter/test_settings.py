@@ -177,3 +177,9 @@ def test_redis_url_selects_the_redis_cache(tmp_path):
     values = report(tmp_path, REDIS_URL="redis://cache.internal:6379/1")
     assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
     assert values["cache_location"] == "redis://cache.internal:6379/1"
+
+
+def test_production_refuses_to_serve_media_itself(tmp_path):
+    result = run_settings(tmp_path, **PRODUCTION, SERVE_MEDIA="1")
+    assert result.returncode != 0
+    assert "SERVE_MEDIA" in result.stderr
