@@ -84,6 +84,7 @@ class RegistrationAdmin(admin.ModelAdmin):
         "rejection_reason",
     )
     readonly_fields = fields
+    view_on_site = False  # the record page is the applicant's own
     change_form_template = "admin/applications/registration/change_form.html"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -148,7 +149,9 @@ class RegistrationAdmin(admin.ModelAdmin):
         extra = {
             "registration": registration,
             "info": info,
-            "documents": [(document, checks.get(document.pk)) for document in info.documents.all()],
+            "documents": [
+                (document, checks.get(document.pk)) for document in info.documents_in_order
+            ],
             "events": registration.events.select_related("actor"),
             "screening": eligibility.screen(
                 plan=registration.plan, info=info, today=timezone.localdate(registration.created_at)

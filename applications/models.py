@@ -252,6 +252,14 @@ class ApplicationInfo(models.Model):
         return mask_id_number(self.id_number)
 
     @property
+    def documents_in_order(self) -> list[Document]:
+        """The documents in the order of the form (身份证人像面 first), not alphabetical."""
+        order = list(DocumentKind.values)
+        return sorted(
+            self.documents.all(), key=lambda d: (order.index(d.kind), d.uploaded_at, d.pk)
+        )
+
+    @property
     def family_size(self) -> int:
         """The applicant plus declared family members; use with prefetch on lists."""
         return 1 + len(self.family_members.all())
