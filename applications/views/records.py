@@ -20,7 +20,7 @@ PDF_EXPORTS_PER_HOUR = 30
 @login_required
 def records(request: HttpRequest) -> HttpResponse:
     registrations = Registration.objects.of(request.user).select_related(
-        "plan", "offering__project"
+        "plan", "offering__project", "lottery_entry__draw"
     )
     return render(request, "applications/records.html", {"registrations": registrations})
 
