@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from lottery import admin as lottery_admin
 from plans import dashboard
 from plans.models import Announcement, AnnouncementAttachment, Plan, PlanProject
 from projects.models import District
@@ -76,7 +77,13 @@ class PlanAdmin(admin.ModelAdmin):
     ordering = ("-registration_starts_at", "-id")
     date_hierarchy = "registration_starts_at"
     inlines = [PlanProjectInline]
-    readonly_fields = ("announcement_links", "dashboard_link", "created_at", "updated_at")
+    readonly_fields = (
+        "announcement_links",
+        "dashboard_link",
+        "draw_link",
+        "created_at",
+        "updated_at",
+    )
     actions = ["publish", "close"]
     fieldsets = [
         (None, {"fields": ("title", "summary", "status")}),
@@ -104,6 +111,7 @@ class PlanAdmin(admin.ModelAdmin):
         ("审核", {"fields": ("rejection_reasons",)}),
         ("配租公告", {"fields": ("announcement_links",)}),
         ("登记情况", {"fields": ("dashboard_link",)}),
+        ("摇号", {"fields": ("draw_link",)}),
         ("记录", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     ]
 
@@ -119,6 +127,10 @@ class PlanAdmin(admin.ModelAdmin):
     @admin.display(description="项目数", ordering="project_total")
     def project_count(self, obj: Plan) -> int:
         return obj.project_total
+
+    @admin.display(description="摇号")
+    def draw_link(self, obj: Plan) -> str:
+        return lottery_admin.plan_draw_link(obj)
 
     @admin.display(description="配租公告")
     def announcement_links(self, obj: Plan) -> str:
