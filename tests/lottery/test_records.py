@@ -1,0 +1,86 @@
+"""顺序号 in 配租记录: the list and the record page show an applicant's place in the draw."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from pytest_django.asserts import assertContains, assertNotContains
+
+from lottery import draw as lottery
+from tests.factories import make_applicant, make_user
+from tests.lottery.factories import (
+    SEED,
+    SEED_SOURCE,
+    make_ended_plan,
+    make_registrations,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def entered(applicant, *, drawn: bool = True):
+    """A registration of `applicant` in an ended plan with others, frozen, and drawn."""
+    plan = make_ended_plan()
+    [registration] = make_registrations(plan, 1, applicant=applicant)
+    make_registrations(plan, 4)
+    staff = make_user()
+    lottery.freeze(plan=plan, mode="active", by=staff)
+    if drawn:
+        lottery.draw(plan=plan, seed=SEED, seed_source=SEED_SOURCE, by=staff)
+    return registration
+
+
+def test_records_show_the_position_once_drawn(client):
+    applicant = make_applicant()
+    drawn = entered(applicant)
+    frozen = entered(applicant, drawn=False)
+    client.force_login(applicant)
+    response = client.get(reverse("applications:records"))
+    position = drawn.lottery_entry.position
+    assertContains(response, f"顺序号 第 {position} 号", count=1)
+    assert frozen.lottery_entry.position is None
+
+
+def test_records_list_costs_the_same_queries_for_many_registrations(client):
+    applicant = make_applicant()
+    client.force_login(applicant)
+    entered(applicant)
+    client.get(reverse("applications:records"))  # the session starts its clock: one write
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("applications:records"))
+    for _ in range(4):
+        entered(applicant)
+    with CaptureQueriesContext(connection) as five:
+        response = client.get(reverse("applications:records"))
+    assert len(five) == len(one)
+    assertContains(response, "顺序号 第", count=5)
+
+
+def test_record_page_shows_the_entry_code_and_position(client):
+    applicant = make_applicant()
+    registration = entered(applicant)
+    entry = registration.lottery_entry
+    client.force_login(applicant)
+    response = client.get(registration.get_absolute_url())
+    assertContains(response, f"<code>{entry.code}</code>")
+    assertContains(response, f"<dd>第 {entry.position} 号</dd>", html=True)
+    assertContains(response, reverse("lottery:result", args=[registration.plan_id]))
+
+
+def test_record_page_says_the_list_is_frozen_before_the_draw(client):
+    applicant = make_applicant()
+    registration = entered(applicant, drawn=False)
+    client.force_login(applicant)
+    response = client.get(registration.get_absolute_url())
+    assertContains(response, registration.lottery_entry.code)
+    assertContains(response, "名单已冻结，尚未摇号")
+
+
+def test_record_page_shows_nothing_of_the_lottery_before_freezing(client):
+    applicant = make_applicant()
+    plan = make_ended_plan()
+    [registration] = make_registrations(plan, 1, applicant=applicant)
+    client.force_login(applicant)
+    response = client.get(registration.get_absolute_url())
+    assert response.status_code == 200
+    assertNotContains(response, "摇号编码")

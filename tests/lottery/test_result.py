@@ -1,0 +1,129 @@
+"""The public 摇号结果 page of a plan (lottery.views.result)."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from pytest_django.asserts import assertContains, assertNotContains, assertTemplateUsed
+
+from lottery import views
+from plans.models import Plan
+from tests.factories import make_plan
+from tests.lottery.factories import (
+    SEED,
+    SEED_SOURCE,
+    make_drawn_draw,
+    make_ended_plan,
+    make_frozen_draw,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def url(plan: Plan) -> str:
+    return reverse("lottery:result", args=[plan.pk])
+
+
+def test_before_freezing_says_when_the_list_will_be_published(client):
+    plan = make_plan()
+    response = client.get(url(plan))
+    assert response.status_code == 200
+    assertContains(response, "登记结束后，工作人员将冻结参加摇号的名单")
+    assertNotContains(response, "名单 SHA-256")
+
+
+def test_after_registration_ends_says_the_list_is_not_frozen_yet(client):
+    response = client.get(url(make_ended_plan()))
+    assertContains(response, "登记已结束，名单尚未冻结")
+
+
+def test_frozen_list_shows_sorted_codes_their_hash_and_the_announced_seed_source(client):
+    draw = make_frozen_draw(count=12)
+    response = client.get(url(draw.plan))
+    assert response.status_code == 200
+    assertContains(response, "名单已冻结")
+    assertContains(response, draw.list_sha256)
+    assertContains(response, SEED_SOURCE)
+    assertContains(response, reverse("lottery:entries", args=[draw.plan_id]))
+    assertNotContains(response, reverse("lottery:result_txt", args=[draw.plan_id]))
+    codes = sorted(draw.entries.values_list("code", flat=True))
+    assert [row.code for row in response.context["rows"]] == codes
+    assertNotContains(response, "顺序号")
+
+
+def test_drawn_result_shows_seed_algorithm_hash_and_the_order(client):
+    draw = make_drawn_draw(count=12)
+    response = client.get(url(draw.plan))
+    assertContains(response, "已摇号")
+    assertContains(response, SEED)
+    assertContains(response, "hmac-sha256-sort/1")
+    assertContains(response, draw.list_sha256)
+    assertContains(response, reverse("lottery:result_txt", args=[draw.plan_id]))
+    ordered = list(draw.entries.order_by("overall_position").values_list("code", flat=True))
+    rows = response.context["rows"]
+    assert [row.code for row in rows] == ordered
+    assert [row.overall for row in rows] == list(range(1, 13))
+    assertContains(response, f"<td>1</td><td><code>{ordered[0]}</code></td>", html=True)
+
+
+def test_long_lists_are_paginated_with_a_fixed_number_of_queries(
+    client, django_assert_max_num_queries
+):
+    draw = make_drawn_draw(count=views.ENTRIES_PER_PAGE + 20)
+    page_url = url(draw.plan)
+    with django_assert_max_num_queries(4):  # plan, draw, count, the page of entries
+        response = client.get(page_url, {"page": 2})
+    assert [row.overall for row in response.context["rows"]] == list(
+        range(views.ENTRIES_PER_PAGE + 1, views.ENTRIES_PER_PAGE + 21)
+    )
+    assertContains(response, "第 2 页，共 2 页")
+
+
+def test_htmx_pagination_gets_only_the_entries_fragment(client):
+    draw = make_drawn_draw(count=3)
+    response = client.get(url(draw.plan), headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="entries"')
+    assert "<html" not in html
+    assert "HX-Request" in response["Vary"]
+
+
+def test_finds_an_entry_code_and_its_position(client):
+    draw = make_drawn_draw(count=8)
+    entry = draw.entries.get(overall_position=5)
+    response = client.get(url(draw.plan), {"code": entry.code.lower()})
+    assertContains(response, f"摇号编码 <strong>{entry.code}</strong>")
+    assertContains(response, "顺序号第 <strong>5</strong> 号")
+    assertContains(response, 'href="?page=1#entries"')
+
+
+def test_says_when_an_entry_code_is_not_in_the_list(client):
+    draw = make_frozen_draw(count=2)
+    response = client.get(url(draw.plan), {"code": "ZZZZZZZZZZ"})
+    assertContains(response, "名单中没有摇号编码 ZZZZZZZZZZ")
+
+
+def test_draft_plans_have_no_result_page(client):
+    plan = make_plan(status=Plan.Status.DRAFT)
+    assert client.get(url(plan)).status_code == 404
+
+
+def test_refuses_post(client):
+    draw = make_frozen_draw(count=1)
+    assert client.post(url(draw.plan)).status_code == 405
+
+
+def test_announcement_links_to_the_result_once_registration_has_ended(client):
+    ended = make_ended_plan()
+    response = client.get(reverse("plans:announcement", args=[ended.pk]))
+    assertContains(response, url(ended))
+    open_plan = make_plan(ends=timezone.now() + timedelta(days=1))
+    response = client.get(reverse("plans:announcement", args=[open_plan.pk]))
+    assertNotContains(response, url(open_plan))
+
+
+def test_page_uses_its_template(client):
+    response = client.get(url(make_plan()))
+    assertTemplateUsed(response, "lottery/result.html")
