@@ -101,3 +101,20 @@ def make_drawn_draw(plan: Plan | None = None, *, count: int = 5, seed: str = SEE
 
     frozen = make_frozen_draw(plan, count=count)
     return lottery.draw(plan=frozen.plan, seed=seed, seed_source=SEED_SOURCE, by=frozen.frozen_by)
+
+
+def make_plan_manager():
+    """A 配租管理员 with the rights the data migrations give the group. Made here rather than
+    fetched: a transactional test (browser tests) may run after another emptied the tables."""
+    from django.contrib.auth.models import Group, Permission
+
+    from tests.factories import make_staff
+
+    group, _ = Group.objects.get_or_create(name="配租管理员")
+    group.permissions.add(
+        *Permission.objects.filter(content_type__app_label="plans", codename__endswith="_plan"),
+        *Permission.objects.filter(content_type__app_label="lottery"),
+    )
+    user = make_staff()
+    user.groups.add(group)
+    return user
