@@ -1,0 +1,87 @@
+"""The lottery at scale: the algorithm at 100,000 entries (lottery/verify.py, standard library
+only), then freezing and drawing real rows when Django is set up with a scratch database (as
+`python -m benchmarks` does). `run()` returns named figures; the algorithm's are the best of
+three runs.
+"""
+
+import secrets
+import time
+from collections.abc import Callable
+
+from lottery import verify
+
+ENTRIES = 100_000
+DATABASE_ENTRIES = 20_000
+SEED = "2026年12月20日 北京市方正公证处 公开摇出：08 15 23 31 47"
+
+
+def codes(count: int) -> list[str]:
+    """Distinct random entry codes, as lottery.draw.new_entry_codes makes them."""
+    made: set[str] = set()
+    while len(made) < count:
+        made.add("".join(secrets.choice(verify.CODE_ALPHABET) for _ in range(verify.CODE_LENGTH)))
+    return sorted(made)
+
+
+def best_of(runs: int, work: Callable[[], object]) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def run() -> list[tuple[str, float]]:
+    entry_codes = codes(ENTRIES)
+    text = verify.entries_text([(code, 1) for code in entry_codes], grouped=False)
+    grouped = [(code, 1 + n % 3) for n, code in enumerate(entry_codes)]
+    order = best_of(3, lambda: verify.order(seed=SEED, entry_codes=entry_codes))
+    return [*algorithm(entry_codes, text, grouped, order), *database()]
+
+
+def algorithm(entry_codes, text, grouped, order) -> list[tuple[str, float]]:
+    return [
+        ("lottery: order 100,000 entry codes (s)", order),
+        ("lottery: entries ordered per second", ENTRIES / order),
+        (
+            "lottery: list hash of 100,000 codes (s)",
+            best_of(3, lambda: verify.list_hash(entry_codes)),
+        ),
+        (
+            "lottery: draw 100,000 entries in 3 priority groups (s)",
+            best_of(3, lambda: verify.draw_order(seed=SEED, entries=grouped)),
+        ),
+        (
+            "lottery: verify.py on a 100,000-line entries.txt, parse to result.txt (s)",
+            best_of(3, lambda: verify.result_text(seed=SEED, entries_text=text)),
+        ),
+    ]
+
+
+def database() -> list[tuple[str, float]]:
+    """冻结名单 and 摇号 of DATABASE_ENTRIES registrations, each step one transaction; the draw
+    includes texting every entrant after commit (with the configured SMS backend)."""
+    from django.apps import apps
+
+    if not apps.ready:
+        return []
+    from lottery import draw as lottery
+    from rentcenter import sms
+    from tests.factories import make_user
+    from tests.lottery.factories import make_ended_plan, make_registrations
+
+    plan = make_ended_plan()
+    make_registrations(plan, DATABASE_ENTRIES)
+    staff = make_user()
+    started = time.perf_counter()
+    lottery.freeze(plan=plan, mode="active", by=staff, seed_source="bench")
+    frozen = time.perf_counter()
+    lottery.draw(plan=plan, seed=SEED, seed_source="bench", by=staff)
+    drawn = time.perf_counter()
+    sms.outbox.clear()
+    return [
+        ("lottery: freeze 20,000 registrations (s)", frozen - started),
+        ("lottery: draw 20,000 entries, SMS included (s)", drawn - frozen),
+        ("lottery: entries frozen and drawn per second", DATABASE_ENTRIES / (drawn - started)),
+    ]
