@@ -8,12 +8,12 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.middleware import HtmxDetails
 
 from lottery import publication, verify
 from lottery.models import Draw
 from plans.models import Plan
 from plans.views import public_plan_or_404
+from rentcenter.http import HtmxHttpRequest
 
 ENTRIES_PER_PAGE = 500
 
@@ -35,7 +35,7 @@ def draw_or_404(plan_id: int) -> Draw:
 
 @require_GET
 @vary_on_headers("HX-Request")
-def result(request: HttpRequest, plan_id: int) -> HttpResponse:
+def result(request: HtmxHttpRequest, plan_id: int) -> HttpResponse:
     """Before freezing a notice; once frozen the list and its hash; once drawn the order."""
     plan = public_plan_or_404(plan_id)
     draw = Draw.objects.filter(plan=plan).first()
@@ -44,9 +44,8 @@ def result(request: HttpRequest, plan_id: int) -> HttpResponse:
         context["page"], context["rows"] = entries_page(draw, request.GET.get("page"))
         context["found"] = find_code(draw, request.GET.get("code", ""))
     template_name = "lottery/result.html"
-    htmx: HtmxDetails | None = getattr(request, "htmx", None)
-    if htmx and draw:
-        template_name += "#entries"
+    if request.htmx and draw:
+        template_name += "#entries"  # a page of the list, asked for by the pagination links
     return render(request, template_name, context)
 
 
