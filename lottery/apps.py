@@ -3,4 +3,4 @@ from django.apps import AppConfig
 
 class LotteryConfig(AppConfig):
     name = "lottery"
-    verbose_name = "摇号"
+    verbose_name = "摇号管理"

@@ -27,5 +27,7 @@ def summary_errors(*items: forms.BaseForm | BaseFormSet) -> list[tuple[str, str]
             if name == forms.forms.NON_FIELD_ERRORS:
                 continue
             bound = item[name]
-            errors += [(f"field-{bound.html_name}", f"{bound.label}：{error}") for error in field_errors]
+            errors += [
+                (f"field-{bound.html_name}", f"{bound.label}：{error}") for error in field_errors
+            ]
     return errors
