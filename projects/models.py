@@ -103,19 +103,27 @@ class Project(models.Model):
         return self.photos.first()
 
 
-class ProjectPhoto(Picture):
+class GalleryPhoto(Picture):
+    """A picture in a gallery: shown in `position` order, described by its caption."""
+
+    caption = models.CharField("说明", max_length=100, blank=True)
+    position = models.PositiveSmallIntegerField("顺序", default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "id"]
+
+
+class ProjectPhoto(GalleryPhoto):
     """实景照片: the gallery of a project; the first one is its cover."""
 
     project = models.ForeignKey(
         Project, on_delete=models.CASCADE, related_name="photos", verbose_name="项目小区"
     )
-    caption = models.CharField("说明", max_length=100, blank=True)
-    position = models.PositiveSmallIntegerField("顺序", default=0)
 
-    class Meta:
+    class Meta(GalleryPhoto.Meta):
         verbose_name = "实景照片"
         verbose_name_plural = "实景照片"
-        ordering = ["position", "id"]
 
     def __str__(self) -> str:
         return self.caption or f"{self.project} 实景照片"
@@ -167,19 +175,16 @@ class FloorPlan(Picture):
         return f"{self.name}户型图"
 
 
-class FloorPlanPhoto(Picture):
+class FloorPlanPhoto(GalleryPhoto):
     """室内照片 of a floor plan."""
 
     floor_plan = models.ForeignKey(
         FloorPlan, on_delete=models.CASCADE, related_name="photos", verbose_name="户型"
     )
-    caption = models.CharField("说明", max_length=100, blank=True)
-    position = models.PositiveSmallIntegerField("顺序", default=0)
 
-    class Meta:
+    class Meta(GalleryPhoto.Meta):
         verbose_name = "室内照片"
         verbose_name_plural = "室内照片"
-        ordering = ["position", "id"]
 
     def __str__(self) -> str:
         return self.caption or f"{self.floor_plan.name} 室内照片"
