@@ -363,6 +363,7 @@ def test_decision_texts_go_out_only_after_commit():
     registration = registered()
     staff = make_user(is_staff=True)
     sms.outbox.clear()
+
     def review_then_fail() -> None:
         with transaction.atomic():
             registration.start_review(by=staff)
