@@ -1,9 +1,14 @@
+import functools
+import importlib
 import os
 import uuid
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import connection
+from django.db.models.signals import post_migrate
+from django.dispatch import receiver
 from django.test import override_settings
 
 
@@ -74,6 +79,37 @@ def _empty_outbox():
     sms.outbox.clear()
     yield
     sms.outbox.clear()
+
+
+# The staff groups and their permissions are made by data migrations. A transactional test
+# (browser and concurrency tests) ends by emptying every table, then Django sends post_migrate
+# to recreate content types and permissions; replaying those data migrations there keeps the
+# groups for the tests that follow, as on a migrated database.
+ROLE_MIGRATIONS = [
+    ("plans", "0002_staff_groups", "create_groups"),
+    ("applications", "0004_review_roles", "grant"),
+    ("lottery", "0003_staff_permissions", "grant"),
+]
+
+
+@functools.cache
+def _migrated_apps():
+    from django.db.migrations.loader import MigrationLoader
+
+    return MigrationLoader(None, ignore_no_migrations=True).project_state().apps
+
+
+@receiver(post_migrate)
+def _replay_role_migrations(sender, using: str = "default", **kwargs) -> None:
+    if sender is not list(django_apps.get_app_configs())[-1]:
+        return  # once, after every app's permissions exist
+    from django.contrib.auth.models import Group
+
+    if Group.objects.using(using).exists():
+        return  # a real migrate made them
+    for app_label, name, function in ROLE_MIGRATIONS:
+        module = importlib.import_module(f"{app_label}.migrations.{name}")
+        getattr(module, function)(_migrated_apps(), None)
 
 
 def on_postgres() -> bool:
