@@ -31,6 +31,8 @@ def register(request: HttpRequest, plan_id: int) -> HttpResponse:
     offerings = list(plan.plan_projects.select_related("project"))
     chosen = request.GET.get("project")
     initial = next((o.pk for o in offerings if str(o.project_id) == chosen), None)
+    if initial is None and len(offerings) == 1:
+        initial = offerings[0].pk  # nothing to choose
     data = request.POST if request.method == "POST" else None
     form = RegistrationForm(data, offerings=offerings, initial={"offering": initial})
     if request.method == "POST" and form.is_valid():

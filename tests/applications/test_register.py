@@ -191,3 +191,12 @@ def test_wrong_method_and_missing_csrf_are_refused(signed_in, applicant, plan):
     response = client.post(register_url(plan), {"offering": plan.plan_projects.first().pk})
     assert response.status_code == 403
     assert not Registration.objects.exists()
+
+
+def test_a_plan_with_one_project_has_it_chosen_already(signed_in, applicant):
+    plan = make_plan()
+    make_info(applicant, plan)
+    html = signed_in.get(register_url(plan)).content.decode()
+    radios = re.findall(r"<input[^>]*name=\"offering\"[^>]*>", html)
+    assert len(radios) == 1
+    assert "checked" in radios[0]
