@@ -148,7 +148,7 @@ def lottery() -> None:
     except ImportError:
         return
     for name, value in lottery_bench.run():
-        print(f"{'lottery':<22} {name:<50} {value:10.3f}")
+        print(f"{name:<75} {value:12.3f}")
 
 
 def main() -> None:
