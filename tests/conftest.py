@@ -112,6 +112,27 @@ def _replay_role_migrations(sender, using: str = "default", **kwargs) -> None:
         getattr(module, function)(_migrated_apps(), None)
 
 
+@pytest.fixture(params=["superuser", "配租管理员"])
+def staff_client(request, client, db):
+    """Logged in to admin as a superuser, then as a member of the plan managers' group."""
+    from tests.factories import make_staff
+
+    if request.param == "superuser":
+        client.force_login(make_staff(superuser=True))
+    else:
+        client.force_login(make_staff(group=request.param))
+    return client
+
+
+@pytest.fixture
+def reviewer_client(client, db):
+    """Logged in to admin as a member of the reviewers' group."""
+    from tests.factories import make_staff
+
+    client.force_login(make_staff(group="资格审核员"))
+    return client
+
+
 def on_postgres() -> bool:
     return connection.vendor == "postgresql"
 

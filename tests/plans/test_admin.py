@@ -22,22 +22,6 @@ from tests.factories import (
 AT_LEAST_ONE_PROJECT = "已发布或已关闭的配租计划至少需要包含一个配租项目。"
 
 
-@pytest.fixture(params=["superuser", "配租管理员"])
-def staff_client(request, client, db):
-    """Logged in as a superuser, then as a member of the plan managers' group."""
-    if request.param == "superuser":
-        client.force_login(make_staff(superuser=True))
-    else:
-        client.force_login(make_staff(group=request.param))
-    return client
-
-
-@pytest.fixture
-def reviewer_client(client, db):
-    client.force_login(make_staff(group="资格审核员"))
-    return client
-
-
 def admin_url(name: str, *args) -> str:
     return reverse(f"admin:plans_{name}", args=args)
 

@@ -23,22 +23,6 @@ from tests.factories import (
 NOT_AN_IMAGE = "文件不是有效的图片，请上传 JPEG、PNG、WebP 格式的照片。"
 
 
-@pytest.fixture(params=["superuser", "配租管理员"])
-def staff_client(request, client, db):
-    """Logged in as a superuser, then as a member of the plan managers' group."""
-    if request.param == "superuser":
-        client.force_login(make_staff(superuser=True))
-    else:
-        client.force_login(make_staff(group=request.param))
-    return client
-
-
-@pytest.fixture
-def reviewer_client(client, db):
-    client.force_login(make_staff(group="资格审核员"))
-    return client
-
-
 def admin_url(name: str, *args) -> str:
     return reverse(f"admin:projects_{name}", args=args)
 
