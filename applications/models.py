@@ -31,7 +31,7 @@ REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
 def new_reference(prefix: str, length: int = 6) -> str:
-    """PZ20261126-K7Q2XM: a prefix, the Beijing date and a random part."""
+    """PZ20261126K7Q2XM: a prefix, the Beijing date and a random part."""
     random_part = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(length))
     return f"{prefix}{timezone.localdate():%Y%m%d}{random_part}"
 
