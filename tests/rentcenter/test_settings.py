@@ -39,6 +39,7 @@ print(json.dumps({
     "allowed_hosts": settings.ALLOWED_HOSTS,
     "secure_cookies": settings.SESSION_COOKIE_SECURE,
     "serve_media": settings.SERVE_MEDIA,
+    "session_engine": settings.SESSION_ENGINE,
 }))
 """
 
@@ -177,6 +178,11 @@ def test_redis_url_selects_the_redis_cache(tmp_path):
     values = report(tmp_path, REDIS_URL="redis://cache.internal:6379/1")
     assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
     assert values["cache_location"] == "redis://cache.internal:6379/1"
+    assert values["session_engine"] == "django.contrib.sessions.backends.cached_db"
+
+
+def test_without_redis_sessions_stay_in_the_database(tmp_path):
+    assert report(tmp_path)["session_engine"] == "django.contrib.sessions.backends.db"
 
 
 def test_production_refuses_to_serve_media_itself(tmp_path):
