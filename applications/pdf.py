@@ -11,15 +11,9 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from PIL import ImageFile
 from weasyprint import HTML
 
 from applications.models import Registration
-
-# Importing WeasyPrint turns on Pillow's process-wide LOAD_TRUNCATED_IMAGES, after which every
-# truncated upload would decode "successfully" in rentcenter.images.open_image. The records
-# embed no raster images, so Pillow's safe default is put back.
-ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 
 def verification_url(registration: Registration) -> str:
