@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.datastructures import MultiValueDict
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -54,9 +55,8 @@ def _form_context(request: HttpRequest, plan: Plan, draft: ApplicationDraft, **b
     form = bound.get("form") or InfoForm(initial=fields, plan=plan)
     family = bound.get("family") or FamilyFormSet(initial=members, prefix=drafts.MEMBERS_PREFIX)
     attached = drafts.attached_documents(draft)
-    marital = form["marital_status"].value()
-    required = required_document_kinds(plan, marital_status=marital)
-    kinds = [kind for kind in DocumentKind if kind in required or kind == DocumentKind.OTHER]
+    required = required_document_kinds(plan, marital_status=form["marital_status"].value())
+    kinds = shown_kinds(required)
     upload_errors = bound.get("upload_errors", {})
     missing = bound.get("missing", [])
     blocks = [
@@ -87,6 +87,11 @@ def _form_context(request: HttpRequest, plan: Plan, draft: ApplicationDraft, **b
         "error_summary": errors,
         "submission_key": request.POST.get("submission_key") or secrets.token_urlsafe(16),
     }
+
+
+def shown_kinds(required: list[str]) -> list[DocumentKind]:
+    """The 上传材料 blocks of the form: the required kinds, and 其他 (选填)."""
+    return [kind for kind in DocumentKind if kind in required or kind == DocumentKind.OTHER]
 
 
 def _keep(
@@ -210,15 +215,18 @@ def upload(request: HtmxHttpRequest, plan_id: int) -> HttpResponse:
     if isinstance(plan, HttpResponse):
         return plan
     draft = drafts.load(request.user, plan)
-    errors = drafts.add_uploads(draft, request.FILES)
     if not request.htmx:
-        _report_upload_errors(request, errors)
+        _report_upload_errors(request, drafts.add_uploads(draft, request.FILES))
         return redirect("applications:fill", plan.pk)
     kind = request.POST.get("kind", "")
+    marital = draft.data.get("fields", {}).get("marital_status", "")
+    if kind not in shown_kinds(required_document_kinds(plan, marital_status=marital)):
+        return HttpResponse(status=400)  # no such block on the form: store nothing
+    errors = drafts.add_uploads(
+        draft, MultiValueDict({f"upload_{kind}": request.FILES.getlist(f"upload_{kind}")})
+    )
     context = _form_context(request, plan, draft, upload_errors=errors)
-    block = next((b for b in context["document_kinds"] if b["kind"] == kind), None)
-    if block is None:
-        return HttpResponse(status=400)
+    block = next(b for b in context["document_kinds"] if b["kind"] == kind)
     return render(request, "applications/includes/document_kind.html", {**context, "block": block})
 
 

@@ -429,3 +429,24 @@ def test_form_carries_a_fresh_submission_key(signed_in, plan):
     key = 'name="submission_key" value="'
     assert key in first
     assert first.split(key)[1][:16] != second.split(key)[1][:16]
+
+
+def test_view_without_a_submission_leads_to_the_form_or_home(signed_in):
+    open_plan = make_plan()
+    response = signed_in.get(reverse("applications:info", args=[open_plan.pk]))
+    assert response.url == fill_url(open_plan)
+    now = timezone.now()
+    ended = make_plan(starts=now - timedelta(days=10), ends=now - timedelta(days=1))
+    response = signed_in.get(reverse("applications:info", args=[ended.pk]), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("plans:home")
+    assert "您没有填报该计划的信息" in response.content.decode()
+
+
+def test_htmx_upload_of_a_kind_the_form_does_not_show_is_refused(signed_in, plan):
+    response = signed_in.post(
+        reverse("applications:upload", args=[plan.pk]),
+        {"kind": "education", "upload_education": image_upload("degree.jpg")},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 400
+    assert not Document.objects.exists()
