@@ -1,11 +1,15 @@
+from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from plans.models import PlanProject
 from projects.models import Project
 from rentcenter.http import HtmxHttpRequest
+
+OFFERINGS_CACHE_SECONDS = 10
 
 
 def public_project_or_404(project_id: int) -> tuple[Project, list[PlanProject]]:
@@ -25,11 +29,22 @@ def public_project_or_404(project_id: int) -> tuple[Project, list[PlanProject]]:
 @require_GET
 @vary_on_headers("HX-Request")
 def detail(request: HtmxHttpRequest, project_id: int) -> HttpResponse:
-    """项目详情. htmx polls the #offerings fragment to refresh 已登记人数 and the countdown."""
+    """项目详情. htmx polls the #offerings fragment to refresh 已登记人数 and the countdown.
+
+    When a window opens, every open tab polls; the fragment is the same for everyone, so it is
+    rendered once per OFFERINGS_CACHE_SECONDS and served from the shared cache in between.
+    """
+    if request.htmx:
+        key = f"project-offerings:{project_id}"
+        fragment = cache.get(key)
+        if fragment is None:
+            project, offerings = public_project_or_404(project_id)
+            context = {"project": project, "offerings": offerings}
+            fragment = render_to_string("projects/detail.html#offerings", context)
+            cache.set(key, fragment, OFFERINGS_CACHE_SECONDS)
+        return HttpResponse(fragment)
     project, offerings = public_project_or_404(project_id)
     template_name = "projects/detail.html"
-    if request.htmx:
-        template_name += "#offerings"
     context = {
         "project": project,
         "offerings": offerings,

@@ -1,7 +1,9 @@
 import re
+import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -228,3 +230,22 @@ def test_runs_the_same_queries_for_one_photo_as_for_many(client, db, django_asse
 
     with django_assert_num_queries(2):  # the fragment htmx polls: project and offerings
         client.get(url(big), HTTP_HX_REQUEST="true")
+
+
+@pytest.mark.django_db
+def test_polls_share_one_rendering_of_the_offerings_for_a_few_seconds(client, monkeypatch):
+    # One second instead of ten; the cache (Redis in CI) keeps real time, not frozen time.
+    monkeypatch.setattr("projects.views.OFFERINGS_CACHE_SECONDS", 1)
+    plan = make_plan()
+    project = plan.projects.get()
+    with CaptureQueriesContext(connection) as first:
+        client.get(url(project), HTTP_HX_REQUEST="true")
+    PlanProject.objects.filter(plan=plan).update(registered_count=42)
+    with CaptureQueriesContext(connection) as second:
+        cached = client.get(url(project), HTTP_HX_REQUEST="true").content.decode()
+    assert len(first) == 2
+    assert len(second) == 0
+    assert ">42<" not in cached
+    time.sleep(1.1)
+    fresh = client.get(url(project), HTTP_HX_REQUEST="true").content.decode()
+    assert ">42<" in fresh
