@@ -169,6 +169,11 @@ def submit(
         locked = ApplicationDraft.objects.select_for_update().filter(pk=draft.pk).first()
         if locked is None:
             return Submitted(ApplicationInfo.objects.latest_for(applicant, plan), created=False)
+        if done := already_submitted(applicant, plan, submission_key):
+            # The same form posted twice at once: the other post made the version while this
+            # one re-saved the draft it had loaded. That copy goes; the version stands.
+            locked.delete()
+            return Submitted(done, created=False)
         if has_active_registration(applicant, plan):
             raise EditLocked
         version = (

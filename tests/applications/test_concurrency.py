@@ -155,10 +155,15 @@ def test_two_simultaneous_submits_of_one_draft_make_one_version():
     applicant = make_applicant()
     plan = make_plan()
     draft = ApplicationDraft.objects.create(applicant=applicant, plan=plan)
+    # Each request has loaded the draft before either submits (as two tabs would); loading it
+    # inside the threads would let the first submit delete it before the second had read it.
+    loaded = [
+        ApplicationDraft.objects.select_related("applicant", "plan").get(pk=draft.pk)
+        for _ in range(2)
+    ]
 
-    def submit(_):
-        own_draft = ApplicationDraft.objects.select_related("applicant", "plan").get(pk=draft.pk)
-        return drafts.submit(draft=own_draft, form=valid_form(plan), members=[])
+    def submit(index):
+        return drafts.submit(draft=loaded[index], form=valid_form(plan), members=[])
 
     results, errors = run_together(2, submit)
 
@@ -244,3 +249,18 @@ def test_submitting_one_draft_twice_makes_one_version():
     assert (first.created, second.created) == (True, False)
     assert second.info == first.info
     assert ApplicationInfo.objects.filter(applicant=applicant, plan=plan).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_form_posted_again_after_its_version_exists_makes_no_second_version():
+    applicant = make_applicant()
+    plan = make_plan()
+    first_draft = ApplicationDraft.objects.create(applicant=applicant, plan=plan)
+    first = drafts.submit(draft=first_draft, form=valid_form(plan), members=[], submission_key="k")
+    # The second post of the same form re-saved the draft it had loaded before the first
+    # post deleted it.
+    again_draft = ApplicationDraft.objects.create(applicant=applicant, plan=plan)
+    again = drafts.submit(draft=again_draft, form=valid_form(plan), members=[], submission_key="k")
+    assert (again.info, again.created) == (first.info, False)
+    assert ApplicationInfo.objects.filter(applicant=applicant, plan=plan).count() == 1
+    assert not ApplicationDraft.objects.exists()
