@@ -177,4 +177,4 @@ class SmsCode(models.Model):
         indexes = [models.Index(fields=["phone", "purpose", "-created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.get_purpose_display()} {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_purpose_display()} {timezone.localtime(self.created_at):%Y-%m-%d %H:%M}"

@@ -534,4 +534,5 @@ class RegistrationEvent(models.Model):
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.get_to_progress_display()} @ {self.created_at:%Y-%m-%d %H:%M}"
+        created_at = timezone.localtime(self.created_at)
+        return f"{self.get_to_progress_display()} @ {created_at:%Y-%m-%d %H:%M}"

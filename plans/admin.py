@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from lottery import admin as lottery_admin
@@ -142,7 +143,7 @@ class PlanAdmin(admin.ModelAdmin):
                 (
                     reverse("admin:plans_announcement_change", args=[a.pk]),
                     a.title,
-                    a.published_at.date(),
+                    timezone.localdate(a.published_at),
                 )
                 for a in obj.announcements.all()
             )

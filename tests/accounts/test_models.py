@@ -1,8 +1,9 @@
 import pytest
 from django.db import connection
 
-from accounts.models import User, mask_phone
+from accounts.models import SmsCode, User, mask_phone
 from tests.accounts.factories import make_verified_user
+from tests.clock import AFTER_MIDNIGHT
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -74,3 +75,14 @@ def test_get_or_create_applicant_makes_one_account():
     assert not created_again
     assert again == user
     assert not user.has_usable_password()
+
+
+def test_a_code_is_named_by_its_beijing_time(db):
+    # 00:30 on 1 March in Beijing is 16:30 on 28 February in UTC.
+    code = SmsCode(
+        phone="+8613800138000",
+        purpose=SmsCode.Purpose.LOGIN,
+        created_at=AFTER_MIDNIGHT,
+        expires_at=AFTER_MIDNIGHT,
+    )
+    assert str(code) == "登录或注册 2027-03-01 00:30"

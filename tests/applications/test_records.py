@@ -8,10 +8,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from applications.models import Progress, Registration
 from applications.registration import register
+from tests.clock import AFTER_MIDNIGHT
 from tests.factories import make_applicant, make_info, make_plan, make_user
 
 pytestmark = pytest.mark.django_db
@@ -232,9 +232,15 @@ def test_cancel_without_csrf_token_is_refused(applicant):
     assert registration.progress == Progress.REGISTERED
 
 
-def test_registration_window_end_is_server_time(applicant):
-    now = timezone.now()
+def test_registration_window_end_is_server_time(applicant, now):
     plan = make_plan(starts=now - timedelta(days=1), ends=now + timedelta(hours=1))
     registration = registered(applicant, plan)
     assert registration.can_cancel()
     assert not registration.can_cancel(now + timedelta(hours=1))
+
+
+def test_a_progress_event_is_named_by_its_beijing_time(applicant):
+    registration = registered(applicant)
+    event = registration.events.get()
+    event.created_at = AFTER_MIDNIGHT  # 16:30 on 28 February in UTC
+    assert str(event) == "已登记 @ 2027-03-01 00:30"
