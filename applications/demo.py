@@ -4,10 +4,11 @@ a plan that already has registrations is left as it is."""
 
 import io
 import random
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Least
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
@@ -87,12 +88,31 @@ def seed_registrations(*, open_plan: Plan, closed_plan: Plan) -> int:
     return count
 
 
+def move_window(plan: Plan, *, by: timedelta, now: datetime) -> None:
+    """Move a demo plan's dates, its announcements and its registrations' times together, so
+    that a demo seeded weeks ago has a plan registering today again. Registrations made later
+    in the day than `now` is stay in the past: at `now`."""
+    Plan.objects.filter(pk=plan.pk).update(
+        info_opens_at=F("info_opens_at") + by,
+        registration_starts_at=F("registration_starts_at") + by,
+        registration_ends_at=F("registration_ends_at") + by,
+    )
+    plan.refresh_from_db()
+    plan.announcements.update(published_at=F("published_at") + by)
+    registrations = Registration.objects.filter(plan=plan)
+    registrations.update(created_at=Least(F("created_at") + by, Value(now)))
+    RegistrationEvent.objects.filter(registration__in=registrations).update(
+        created_at=Least(F("created_at") + by, Value(now))
+    )
+
+
 def _applicant(phone: str, index: int, dice: random.Random) -> User:
     user = User.objects.filter(phone=f"+86{phone}").first()
     if user:
         return user
     user = User.objects.create_user(phone)
-    born = date(1990, 1, 1) + timedelta(days=dice.randint(0, 12 * 365))
+    # 22 to 34 years old today, so that the age rules of the demo plans hold in any year.
+    born = timezone.localdate() - timedelta(days=dice.randint(22 * 366, 34 * 365))
     first17 = f"110105{born:%Y%m%d}{(index * 2 + 1) % 1000:03d}"
     name = dice.choice(SURNAMES) + "".join(dice.sample(GIVEN, 2 if index % 3 else 1))
     user.set_real_name(

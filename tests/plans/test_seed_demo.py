@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from accounts.models import User
@@ -16,6 +17,7 @@ from plans.management.commands.seed_demo import DEMO_ACCOUNTS
 from plans.models import Announcement, AnnouncementAttachment, Plan, PlanProject
 from projects.models import FloorPlan, FloorPlanPhoto, Project, ProjectPhoto, RentItem
 from rentcenter.storage import private_storage
+from tests.clock import beijing
 
 MODELS = [
     Plan,
@@ -133,3 +135,29 @@ def test_demo_accounts_are_refused_without_debug(settings, db):
     with pytest.raises(CommandError, match="DEBUG"):
         call_command("seed_demo", "--with-accounts", stdout=io.StringIO())
     assert counts() == before
+
+
+@pytest.mark.parametrize(
+    "later",
+    [
+        beijing(2030, 2, 1, 8, 30),  # before 09:00, when "today's" window would not yet be open
+        beijing(2030, 12, 31, 23, 59),
+        beijing(2031, 1, 1, 0, 30),  # UTC is still on 31 December
+    ],
+)
+def test_seeding_again_later_moves_the_demo_windows_to_that_day(seeded, db, time_machine, later):
+    time_machine.move_to(later, tick=False)
+    with override_settings(DEBUG=True):
+        call_command("seed_demo", stdout=io.StringIO())
+    assert counts() == seeded["second"]
+    states = {plan.title: plan.state.label for plan in Plan.objects.all()}
+    assert sorted(states.values()) == sorted(["登记中", "未开始", "已结束"])
+    open_plan = Plan.objects.open_for_registration().get()
+    registrations = open_plan.registrations.all()
+    assert registrations.exists()
+    for registration in registrations:
+        assert open_plan.registration_starts_at <= registration.created_at <= later
+    announcement = open_plan.announcements.get()
+    assert announcement.published_at <= later
+    starts = timezone.localtime(open_plan.registration_starts_at)
+    assert f"{starts:%Y年%m月%d日} 09:00" in announcement.body

@@ -1,14 +1,15 @@
 """Demo data for a local site: three plans, six projects, photos drawn with Pillow.
 
 Idempotent: objects are found by their names, and one that exists is left as it is, so running
-the command twice changes nothing. Dates are relative to the first run: one plan registering
-now, one upcoming, one closed.
+the command twice changes nothing. Dates are relative to the moment it runs: one plan
+registering now, one upcoming, one closed; a demo seeded weeks ago has its plans' windows (and
+their registrations and announcements) moved to today when it runs again.
 """
 
 import io
 import random
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -228,7 +229,8 @@ class Command(BaseCommand):
                 for phone, password, role in DEMO_ACCOUNTS:
                     seed_account(phone, password, role)
             projects = [seed_project(spec, index) for index, spec in enumerate(PROJECTS)]
-            created = [spec.title for spec in PLANS if seed_plan(spec, projects)]
+            now = timezone.now()
+            created = [spec.title for spec in PLANS if seed_plan(spec, projects, now=now)]
             plans = [Plan.objects.get(title=spec.title) for spec in PLANS]
             registrations = demo.seed_registrations(open_plan=plans[0], closed_plan=plans[2])
         sms.outbox.clear()
@@ -296,12 +298,24 @@ def seed_project(spec: DemoProject, index: int) -> Project:
     return project
 
 
-def seed_plan(spec: DemoPlan, projects: list[Project]) -> bool:
-    if Plan.objects.filter(title=spec.title).exists():
-        return False
-    today = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0)
+def demo_window(spec: DemoPlan, now: datetime) -> tuple[datetime, datetime]:
+    """The registration window the spec asks for, counted in days from today 09:00 Beijing."""
+    today = timezone.localtime(now).replace(hour=9, minute=0, second=0, microsecond=0)
     starts = today + timedelta(days=spec.starts_in_days)
-    ends = (starts + timedelta(days=spec.length_days)).replace(hour=17)
+    return starts, (starts + timedelta(days=spec.length_days)).replace(hour=17)
+
+
+def seed_plan(spec: DemoPlan, projects: list[Project], *, now: datetime) -> bool:
+    """Make the demo plan, or move an existing one whose window has drifted out of the state
+    its spec describes (a demo seeded weeks ago). Returns whether it was made."""
+    starts, ends = demo_window(spec, now)
+    plan = Plan.objects.filter(title=spec.title).first()
+    if plan:
+        wanted = Plan(status=spec.status, registration_starts_at=starts, registration_ends_at=ends)
+        if plan.registration_state(now) != wanted.registration_state(now):
+            demo.move_window(plan, by=starts - plan.registration_starts_at, now=now)
+            write_announcement(plan.announcements.get(), spec, plan)
+        return False
     plan = Plan.objects.create(
         title=spec.title,
         summary=spec.summary,
@@ -311,31 +325,32 @@ def seed_plan(spec: DemoPlan, projects: list[Project]) -> bool:
         registration_ends_at=ends,
         **spec.rules,
     )
-    offered = [projects[i] for i in spec.projects]
-    homes = 0
-    for position, project in enumerate(offered):
+    for position, project in enumerate(projects[i] for i in spec.projects):
         count = sum(item.homes for item in project.rent_items.all())
-        homes += count
         PlanProject.objects.create(plan=plan, project=project, homes=count, position=position)
-    announcement = Announcement.objects.create(
-        plan=plan,
-        title=f"关于{spec.title}的公告",
-        body=ANNOUNCEMENT.format(
-            projects="、".join(p.name for p in offered),
-            homes=homes,
-            starts=timezone.localtime(starts).strftime("%Y年%m月%d日 %H:%M"),
-            ends=timezone.localtime(ends).strftime("%Y年%m月%d日 %H:%M"),
-        ),
-        published_at=starts - timedelta(days=10),
-    )
-    notice = notice_pdf(announcement)
-    AnnouncementAttachment.objects.create(
-        announcement=announcement,
-        title="配租公告（盖章版）",
-        file=ContentFile(notice, name="notice.pdf"),
-        size=len(notice),
-    )
+    write_announcement(Announcement(plan=plan), spec, plan)
     return True
+
+
+def write_announcement(announcement: Announcement, spec: DemoPlan, plan: Plan) -> None:
+    """The announcement's words and its signed PDF, which state the plan's dates."""
+    offered = [offering.project for offering in plan.plan_projects.select_related("project")]
+    announcement.title = f"关于{spec.title}的公告"
+    announcement.body = ANNOUNCEMENT.format(
+        projects="、".join(project.name for project in offered),
+        homes=sum(offering.homes for offering in plan.plan_projects.all()),
+        starts=timezone.localtime(plan.registration_starts_at).strftime("%Y年%m月%d日 %H:%M"),
+        ends=timezone.localtime(plan.registration_ends_at).strftime("%Y年%m月%d日 %H:%M"),
+    )
+    announcement.published_at = plan.registration_starts_at - timedelta(days=10)
+    announcement.save()
+    notice = notice_pdf(announcement)
+    attachment = announcement.attachments.first() or AnnouncementAttachment(
+        announcement=announcement, title="配租公告（盖章版）"
+    )
+    attachment.file = ContentFile(notice, name="notice.pdf")
+    attachment.size = len(notice)
+    attachment.save()
 
 
 def seed_account(phone: str, password: str, role: str | None) -> None:
