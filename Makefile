@@ -8,7 +8,11 @@ PORT ?= 8000
 # Two pytest workers on this two-core machine; override with PYTEST_WORKERS=0 to run in one.
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run test lint format bench clean
+# The instants `make test-clock` moves the clock to (Beijing time): the last seconds of a year,
+# half past midnight when the UTC date is still the day before, and a leap day.
+CLOCKS ?= 2026-12-31T23:59:30+08:00 2027-01-01T00:30:00+08:00 2028-02-29T00:30:00+08:00
+
+.PHONY: install run test test-clock lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +41,12 @@ format: install
 test: lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+test-clock: install
+	@for instant in $(CLOCKS); do \
+	  echo "=== the suite with the clock moved to $$instant"; \
+	  $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --clock "$$instant" $(PYTEST_ARGS) || exit 1; \
+	done
 
 bench: install
 	$(BIN)/python -m benchmarks

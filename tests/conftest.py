@@ -2,14 +2,52 @@ import functools
 import importlib
 import os
 import uuid
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import connection
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 from django.test import override_settings
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--clock",
+        default=os.environ.get("TEST_CLOCK", ""),
+        help="Run the whole session with the process clock moved to this instant (ISO 8601 with "
+        "an offset, e.g. 2026-12-31T23:59:30+08:00), ticking from there. Also TEST_CLOCK.",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """`--clock` moves every clock the process reads (time.time, datetime.now, date.today) to an
+    awkward instant before any test runs: tests that read the wall clock must give the same
+    answers at 23:59 on 31 December or at 00:30 in Beijing, when the UTC date is the day before.
+    Tests that pin their own instant with time-machine travel from there as usual."""
+    instant = config.getoption("--clock")
+    if instant:
+        traveller = time_machine.travel(instant, tick=True)
+        traveller.start()
+        config.add_cleanup(traveller.stop)
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    instant = config.getoption("--clock")
+    return f"clock moved to {instant} (ticking)" if instant else None
+
+
+@pytest.fixture
+def now(time_machine) -> datetime:
+    """The one instant a test runs at: the clock is frozen where it stands when the test starts
+    (wherever --clock put it), so what the test builds relative to "now", what the code under
+    test reads as now and what the test expects all come from the same instant."""
+    instant = datetime.now(tz=UTC)
+    time_machine.move_to(instant, tick=False)
+    return instant
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -8,6 +8,7 @@ Screenshots land in var/screenshots/ at a phone and a desktop width.
 import os
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -60,12 +61,15 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(browser: Browser, live_server, transactional_db) -> Iterator[Page]:
+def page(request, browser: Browser, live_server, transactional_db) -> Iterator[Page]:
     """A phone-sized page on the live server. The data a test makes is committed
-    (transactional_db), so the server thread sees it on PostgreSQL too."""
+    (transactional_db), so the server thread sees it on PostgreSQL too. When the session's
+    clock is moved (--clock), the page's clock starts where the server's stands and ticks."""
     context = browser.new_context(
         viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai", base_url=live_server.url
     )
+    if request.config.getoption("--clock"):
+        context.clock.install(time=datetime.now(tz=UTC))
     context.set_default_timeout(10_000)
     page = context.new_page()
     yield page
