@@ -3,7 +3,6 @@ from datetime import timedelta
 import pytest
 from cryptography.fernet import Fernet
 from django.core.management import call_command
-from django.utils import timezone
 
 from accounts.models import SmsCode, User
 from tests.accounts.factories import make_verified_user
@@ -29,8 +28,7 @@ def test_reencrypt_recomputes_digests_for_a_new_hmac_key(settings):
     assert User.objects.get(pk=user.pk).id_number_digest != old_digest
 
 
-def test_purge_keeps_a_day_of_codes():
-    now = timezone.now()
+def test_purge_keeps_a_day_of_codes(now):
     for expired in (now - timedelta(days=2), now - timedelta(hours=1)):
         SmsCode.objects.create(
             phone="+8613800138000",

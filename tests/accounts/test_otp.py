@@ -2,12 +2,12 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.utils import timezone
 from phonenumber_field.phonenumber import PhoneNumber
 
 from accounts import otp
 from accounts.models import SmsCode
 from tests.accounts.conftest import last_code, texts_to
+from tests.clock import beijing
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -146,7 +146,7 @@ def test_five_sends_per_phone_per_hour(send):
         # 09:05; the first send (09:00) leaves the hour at 10:00.
         with pytest.raises(otp.SendRefused, match="请于10:00后再试") as refused:
             send()
-        assert refused.value.retry_at == timezone.now() + timedelta(minutes=55)
+        assert refused.value.retry_at == beijing(2026, 6, 1, 10)
         clock.move_to("2026-06-01 10:00 +08:00")
         send()
     assert len(texts_to("+8613800138000")) == 6
@@ -191,8 +191,8 @@ def test_refused_send_stores_and_texts_nothing(send):
 
 
 def test_retry_message_in_seconds_then_clock_time():
-    with time_machine.travel("2026-06-01 09:00 +08:00", tick=False):
-        now = timezone.now()
+    now = beijing(2026, 6, 1, 9)
+    with time_machine.travel(now, tick=False):
         assert otp.retry_message(now + timedelta(seconds=45)) == "发送过于频繁，请45秒后再试。"
         later = otp.retry_message(now + timedelta(minutes=30))
         assert later == "发送次数已达上限，请于09:30后再试。"

@@ -8,11 +8,11 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
 
 from accounts.models import User
 from accounts.realname import RealNameRefused, clean_name, verify_real_name
 from tests.accounts.factories import make_id_number, make_verified_user
+from tests.clock import MORNING
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +53,7 @@ def test_one_number_one_account():
 def test_the_database_keeps_one_number_to_one_account_too():
     make_verified_user(id_number="11010519491231002X")
     second = make_user()
-    second.set_real_name(name="王小明", id_number="11010519491231002X", verified_at=timezone.now())
+    second.set_real_name(name="王小明", id_number="11010519491231002X", verified_at=MORNING)
     with pytest.raises(IntegrityError), transaction.atomic():
         second.save()
 

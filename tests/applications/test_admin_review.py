@@ -3,14 +3,13 @@
 import csv
 import io
 import threading
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from applications.models import (
     DocumentCheck,
@@ -21,6 +20,7 @@ from applications.models import (
 )
 from applications.registration import register
 from rentcenter import sms
+from tests.clock import AFTER_MIDNIGHT, beijing
 from tests.factories import make_applicant, make_info, make_plan, make_project, make_user
 
 pytestmark = pytest.mark.django_db
@@ -388,13 +388,27 @@ def test_submitted_versions_stay_readable_to_staff(reviewer_client):
     assert "第 2 版" in html
 
 
-def test_dashboard_counts_match_the_data(manager):
+@pytest.mark.parametrize(
+    ("instant", "bars"),
+    [
+        # 30 hours before 10:00 on 2 June is 04:00 on 1 June.
+        (beijing(2026, 6, 2, 10), [(date(2026, 6, 1), 1), (date(2026, 6, 2), 3)]),
+        # 30 hours before 00:30 on 1 March (UTC: still 28 February) is 18:30 on 27 February;
+        # days are Beijing days, and the empty day between is drawn too.
+        (
+            AFTER_MIDNIGHT,
+            [(date(2027, 2, 27), 1), (date(2027, 2, 28), 0), (date(2027, 3, 1), 3)],
+        ),
+    ],
+)
+def test_dashboard_counts_match_the_data(manager, time_machine, instant, bars):
+    time_machine.move_to(instant, tick=False)
     plan = make_plan(projects=[make_project(name="甲项目"), make_project(name="乙项目")])
     first, second = plan.plan_projects.all()
     people = [make_applicant() for _ in range(4)]
     for person in people:
         make_info(person, plan)
-    day_one = timezone.now() - timedelta(hours=30)
+    day_one = instant - timedelta(hours=30)
     for person, offering in zip(people, [first, first, second, second], strict=True):
         register(applicant=person, plan=plan, offering=offering)
     Registration.objects.filter(applicant=people[0]).update(created_at=day_one)
@@ -411,8 +425,7 @@ def test_dashboard_counts_match_the_data(manager):
     assert stats.duplicates_prevented == 1
     assert [(row.name, row.active) for row in stats.projects] == [("甲项目", 2), ("乙项目", 1)]
     assert dict(stats.progress)["已取消"] == 1
-    assert sum(bar.count for bar in stats.days) == 4
-    assert len(stats.days) == 2
+    assert [(bar.day, bar.count) for bar in stats.days] == bars
     assert "<svg" in html
     assert 'id="stat-active">3<' in html
 

@@ -1,14 +1,14 @@
 """信息填报 and 修改 (manual 4.1, 4.2): applications.views.info.fill and the form's side buttons."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from applications.models import ApplicationDraft, ApplicationInfo, Document, FamilyMember
 from rentcenter import crypto
+from tests.clock import AFTER_MIDNIGHT, MORNING
 from tests.factories import (
     INFO_FIELDS,
     REQUIRED_KINDS,
@@ -176,18 +176,31 @@ def test_graduate_plan_asks_for_education_and_its_proof(signed_in, applicant):
     assert str(info.graduation_date) == "2024-06-30"
 
 
-def test_graduation_in_the_future_is_refused(signed_in):
+@pytest.mark.parametrize(
+    ("instant", "today", "tomorrow"),
+    [
+        (MORNING, "2026-06-01", "2026-06-02"),
+        # Beijing's 1 March while UTC is still on 28 February: "today" is Beijing's.
+        (AFTER_MIDNIGHT, "2027-03-01", "2027-03-02"),
+    ],
+)
+def test_graduation_in_the_future_is_refused(
+    client, applicant, time_machine, instant, today, tomorrow
+):
+    time_machine.move_to(instant, tick=False)
+    client.force_login(applicant)
+    signed_in = client
     plan = make_plan(asks_education=True)
-    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
-    data = with_uploads(
-        form_data(education="bachelor", graduation_date=tomorrow), (*REQUIRED_KINDS, "education")
-    )
+    kinds = (*REQUIRED_KINDS, "education")
+    data = with_uploads(form_data(education="bachelor", graduation_date=tomorrow), kinds)
     response = signed_in.post(fill_url(plan), data)
     assert "毕业时间不能晚于今天" in response.content.decode()
+    data = with_uploads(form_data(education="bachelor", graduation_date=today), kinds)
+    assert signed_in.post(fill_url(plan), data).status_code == 302
 
 
 def test_family_members_are_saved_with_encrypted_id_numbers(signed_in, applicant, plan):
-    spouse_number = id_number_for(timezone.localdate().replace(year=1995), female=True)
+    spouse_number = id_number_for(date(1995, 8, 16), female=True)
     data = with_uploads(
         form_data(
             marital_status="married",
@@ -206,7 +219,7 @@ def test_family_members_are_saved_with_encrypted_id_numbers(signed_in, applicant
 
 
 def test_family_member_checks(signed_in, applicant, plan):
-    other = id_number_for(timezone.localdate().replace(year=2015), sequence=7)
+    other = id_number_for(date(2015, 7, 1), sequence=7)
     cases = [
         (member(0, "自己", "other", applicant.id_number), "不能填写申请人本人"),
         (member(0, "错号", "child", "110105201501010000"), "证件号码校验位不正确"),
@@ -239,8 +252,8 @@ def test_add_member_without_javascript_adds_a_row_and_keeps_typing(signed_in, ap
 
 
 def test_remove_member_drops_that_row_only(signed_in, plan):
-    first = id_number_for(timezone.localdate().replace(year=2016), sequence=3)
-    second = id_number_for(timezone.localdate().replace(year=2018), sequence=4, female=True)
+    first = id_number_for(date(2016, 4, 2), sequence=3)
+    second = id_number_for(date(2018, 9, 9), sequence=4, female=True)
     rows = {**member(0, "老大", "child", first), **member(1, "老二", "child", second)}
     url = reverse("applications:remove_member", args=[plan.pk, 0])
     signed_in.post(url, form_data(**{"members-TOTAL_FORMS": "2"}, **rows))
@@ -250,7 +263,7 @@ def test_remove_member_drops_that_row_only(signed_in, plan):
 
 
 def test_saved_member_number_is_shown_masked_and_kept_unless_retyped(signed_in, plan):
-    number = id_number_for(timezone.localdate().replace(year=2016), sequence=5)
+    number = id_number_for(date(2016, 5, 5), sequence=5)
     signed_in.post(
         reverse("applications:save_draft", args=[plan.pk]),
         form_data(**{"members-TOTAL_FORMS": "1"}, **member(0, "小宝", "child", number)),
@@ -268,7 +281,7 @@ def test_saved_member_number_is_shown_masked_and_kept_unless_retyped(signed_in, 
 
 
 def test_tampered_member_token_is_not_trusted(signed_in, plan):
-    number = id_number_for(timezone.localdate().replace(year=2016), sequence=6)
+    number = id_number_for(date(2016, 6, 6), sequence=6)
     masked = f"{number[:6]}********{number[-4:]}"
     data = form_data(
         **{"members-TOTAL_FORMS": "1"}, **member(0, "小宝", "child", masked, "not-a-token")
@@ -330,8 +343,7 @@ def test_edit_is_locked_while_registered(signed_in, applicant, plan):
     assert fill_url(plan) not in page  # no 修改 button
 
 
-def test_form_is_closed_outside_the_info_window(signed_in):
-    now = timezone.now()
+def test_form_is_closed_outside_the_info_window(signed_in, now):
     upcoming = make_plan(starts=now + timedelta(days=10), info_opens_at=now + timedelta(days=3))
     ended = make_plan(starts=now - timedelta(days=10), ends=now - timedelta(days=1))
     for plan in (upcoming, ended):
@@ -431,11 +443,10 @@ def test_form_carries_a_fresh_submission_key(signed_in, plan):
     assert first.split(key)[1][:16] != second.split(key)[1][:16]
 
 
-def test_view_without_a_submission_leads_to_the_form_or_home(signed_in):
+def test_view_without_a_submission_leads_to_the_form_or_home(signed_in, now):
     open_plan = make_plan()
     response = signed_in.get(reverse("applications:info", args=[open_plan.pk]))
     assert response.url == fill_url(open_plan)
-    now = timezone.now()
     ended = make_plan(starts=now - timedelta(days=10), ends=now - timedelta(days=1))
     response = signed_in.get(reverse("applications:info", args=[ended.pk]), follow=True)
     assert response.redirect_chain[-1][0] == reverse("plans:home")

@@ -7,10 +7,10 @@ import pytest
 import time_machine
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from applications.models import Progress, Registration
 from rentcenter import sms
+from tests.clock import MORNING, beijing
 from tests.factories import make_applicant, make_info, make_plan, make_project, make_user
 
 pytestmark = pytest.mark.django_db
@@ -149,8 +149,9 @@ def test_no_project_chosen_is_reported(signed_in, applicant, plan):
         (timedelta(days=7), False),
     ],
 )
+@pytest.mark.time_machine(MORNING, tick=False)
 def test_registration_only_inside_the_window(client, applicant, offset, allowed):
-    starts = timezone.now() + timedelta(days=30)
+    starts = beijing(2026, 7, 1, 9)
     plan = make_plan(starts=starts, ends=starts + timedelta(days=7))
     make_info(applicant, plan)
     with time_machine.travel(starts + offset, tick=False):

@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.db import IntegrityError, close_old_connections, connection, transaction
-from django.utils import timezone
 
 from applications.models import Progress
 from lottery import draw as lottery
@@ -15,6 +14,7 @@ from lottery import publication, verify
 from lottery.models import Draw, Entry, PriorityGroup, PriorityGroupOffering
 from plans.models import Plan
 from rentcenter import sms
+from tests.clock import beijing
 from tests.factories import make_plan, make_project, make_staff
 from tests.lottery.factories import make_ended_plan, make_registrations
 
@@ -43,9 +43,10 @@ def freeze_and_draw(plan: Plan, staff, *, mode: str = "active", seed: str = SEED
 
 
 def test_refuses_to_freeze_before_registration_ends(staff):
-    ends = timezone.now() + timedelta(days=1)
-    plan = make_plan(starts=ends - timedelta(days=7), ends=ends)
-    make_registrations(plan, 3)
+    ends = beijing(2026, 6, 8, 17)
+    with time_machine.travel(ends - timedelta(days=1), tick=False):
+        plan = make_plan(starts=ends - timedelta(days=7), ends=ends)
+        make_registrations(plan, 3)
     with (
         time_machine.travel(ends - timedelta(minutes=1), tick=False),
         pytest.raises(lottery.LotteryError, match="登记尚未结束"),

@@ -4,7 +4,6 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains, assertTemplateUsed
 
 from lottery import views
@@ -115,11 +114,11 @@ def test_refuses_post(client):
     assert client.post(url(draw.plan)).status_code == 405
 
 
-def test_announcement_links_to_the_result_once_registration_has_ended(client):
+def test_announcement_links_to_the_result_once_registration_has_ended(client, now):
     ended = make_ended_plan()
     response = client.get(reverse("plans:announcement", args=[ended.pk]))
     assertContains(response, url(ended))
-    open_plan = make_plan(ends=timezone.now() + timedelta(days=1))
+    open_plan = make_plan(ends=now + timedelta(days=1))
     response = client.get(reverse("plans:announcement", args=[open_plan.pk]))
     assertNotContains(response, url(open_plan))
 

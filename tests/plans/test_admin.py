@@ -9,6 +9,7 @@ from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
 from plans.models import Announcement, AnnouncementAttachment, Plan
+from tests.clock import AFTER_MIDNIGHT, MORNING, beijing
 from tests.factories import (
     form_data,
     make_announcement,
@@ -83,19 +84,22 @@ def test_plan_list_searches_titles(staff_client):
 
 
 def test_plan_list_filters_by_status_and_date(staff_client):
-    make_plan(title="已关闭的计划", status=Plan.Status.CLOSED)
-    make_plan(
-        title="草稿计划", status=Plan.Status.DRAFT, starts=timezone.now() + timedelta(days=400)
-    )
+    make_plan(title="已关闭的计划", status=Plan.Status.CLOSED, starts=beijing(2026, 6, 1, 9))
+    # 00:30 on New Year's Day in Beijing is still 2026 in UTC: the year is Beijing's.
+    make_plan(title="草稿计划", status=Plan.Status.DRAFT, starts=beijing(2027, 1, 1, 0, 30))
     closed = staff_client.get(admin_url("plan_changelist"), {"status__exact": "closed"})
     assertContains(closed, "已关闭的计划")
     assertNotContains(closed, "草稿计划")
-    this_year = timezone.localtime().year
     by_year = staff_client.get(
-        admin_url("plan_changelist"), {"registration_starts_at__year": str(this_year + 1)}
+        admin_url("plan_changelist"), {"registration_starts_at__year": "2027"}
     )
     assertContains(by_year, "草稿计划")
     assertNotContains(by_year, "已关闭的计划")
+    by_year = staff_client.get(
+        admin_url("plan_changelist"), {"registration_starts_at__year": "2026"}
+    )
+    assertContains(by_year, "已关闭的计划")
+    assertNotContains(by_year, "草稿计划")
 
 
 def test_plan_add_page_opens_with_the_projects_inline(staff_client):
@@ -107,9 +111,11 @@ def test_plan_add_page_opens_with_the_projects_inline(staff_client):
 
 def test_plan_change_page_lists_announcements_and_links_to_the_site(staff_client):
     plan = make_plan()
-    announcement = make_announcement(plan, title="第四批配租公告")
+    # Published at 00:30 on 1 March in Beijing, 28 February in UTC: the date is Beijing's.
+    announcement = make_announcement(plan, title="第四批配租公告", published_at=AFTER_MIDNIGHT)
     response = staff_client.get(admin_url("plan_change", plan.pk))
     assert response.status_code == 200
+    assertContains(response, "第四批配租公告</a>（2027-03-01）")
     assertContains(response, f'href="{admin_url("announcement_change", announcement.pk)}"')
     assertContains(response, f'href="{admin_url("announcement_add")}?plan={plan.pk}"')
     assertContains(response, f'href="{view_on_site(plan)}"')
@@ -173,8 +179,9 @@ def test_removing_the_last_project_of_a_published_plan_is_refused(staff_client):
     assert plan.plan_projects.count() == 1
 
 
+@pytest.mark.time_machine(MORNING, tick=False)
 def test_unchanged_plan_form_saves_as_it_is(staff_client):
-    starts = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0)
+    starts = beijing(2026, 6, 1, 9)
     plan = make_plan(starts=starts)
     html = staff_client.get(admin_url("plan_change", plan.pk)).content.decode()
     response = staff_client.post(admin_url("plan_change", plan.pk), form_data(html, "plan_form"))
@@ -366,8 +373,7 @@ def test_plan_form_finds_projects_by_name_in_name_order(staff_client):
     assert found == ["A望京公寓", "B望京公寓", "C望京公寓"]
 
 
-def test_announcement_form_finds_plans_by_title_newest_first(staff_client):
-    now = timezone.now()
+def test_announcement_form_finds_plans_by_title_newest_first(staff_client, now):
     make_plan(title="新市民计划（旧）", starts=now - timedelta(days=90))
     make_plan(title="青年人才计划", starts=now)
     make_plan(title="新市民计划（新）", starts=now + timedelta(days=30))

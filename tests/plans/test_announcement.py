@@ -2,7 +2,6 @@ from datetime import timedelta
 
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
-from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
 from plans.models import Plan
@@ -26,9 +25,8 @@ def test_shows_the_plan_with_its_announcement(client, db):
     assertContains(response, "<li>本市无房</li>", html=True)
 
 
-def test_shows_published_announcements_only(client, db):
+def test_shows_published_announcements_only(client, db, now):
     plan = make_plan()
-    now = timezone.now()
     make_announcement(plan, title="已发布的公告", published_at=now - timedelta(minutes=1))
     make_announcement(plan, title="明天发布的公告", published_at=now + timedelta(days=1))
     response = client.get(url(plan))
@@ -36,9 +34,9 @@ def test_shows_published_announcements_only(client, db):
     assertNotContains(response, "明天发布的公告")
 
 
-def test_says_so_when_no_announcement_is_published_yet(client, db):
+def test_says_so_when_no_announcement_is_published_yet(client, db, now):
     plan = make_plan()
-    make_announcement(plan, title="明天发布的公告", published_at=timezone.now() + timedelta(days=1))
+    make_announcement(plan, title="明天发布的公告", published_at=now + timedelta(days=1))
     assertContains(client.get(url(plan)), "该计划的配租公告尚未发布。")
 
 
@@ -73,8 +71,8 @@ def test_lists_the_projects_of_the_plan(client, db):
     )
 
 
-def test_open_plan_offers_filling_and_registering(client, db):
-    plan = make_plan(starts=timezone.now() - timedelta(hours=1))
+def test_open_plan_offers_filling_and_registering(client, db, now):
+    plan = make_plan(starts=now - timedelta(hours=1))
     response = client.get(url(plan))
     assertContains(response, f'href="{reverse("applications:fill", args=[plan.pk])}"')
     assertContains(response, f'href="{reverse("applications:register", args=[plan.pk])}"')

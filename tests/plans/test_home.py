@@ -1,5 +1,5 @@
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -11,6 +11,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 
 from plans.models import Plan
 from plans.views import PLANS_PER_PAGE
+from tests.clock import AFTER_MIDNIGHT
 from tests.factories import make_plan, make_project, make_project_photo
 
 HOME = "/"
@@ -30,8 +31,7 @@ def plan_ids_in_order(response) -> list[int]:
     ]
 
 
-def test_lists_published_and_closed_plans_newest_first(client, db):
-    now = timezone.now()
+def test_lists_published_and_closed_plans_newest_first(client, db, now):
     closed = make_plan(starts=now - timedelta(days=60), status=Plan.Status.CLOSED)
     upcoming = make_plan(starts=now + timedelta(days=10))
     current = make_plan(starts=now - timedelta(days=1))
@@ -46,6 +46,17 @@ def test_hides_draft_plans(client, db):
     assertNotContains(response, "内部草稿计划")
     assertNotContains(response, f'id="plan-{draft.pk}"')
     assertContains(response, "暂无已发布的配租计划")
+
+
+@pytest.mark.time_machine(AFTER_MIDNIGHT, tick=False)
+def test_card_shows_dates_in_beijing_time_after_midnight(client, db):
+    # 00:30 on 1 March in Beijing is still 28 February in UTC: the card says 3月1日.
+    plan = make_plan(starts=AFTER_MIDNIGHT)
+    html = card(client.get(HOME), plan)
+    assert "2027年3月1日 00:30" in html
+    assert "2月28日" not in html
+    assert "16:30" not in html
+    assert '<span class="badge badge--open">登记中</span>' in html
 
 
 def test_card_shows_dates_projects_and_announcement_link(client, db):
@@ -71,29 +82,27 @@ def test_card_shows_dates_projects_and_announcement_link(client, db):
         (timedelta(days=-1), Plan.Status.CLOSED, "已结束"),
     ],
 )
-def test_badge_shows_the_registration_state(client, db, starts_in, status, badge):
-    plan = make_plan(starts=timezone.now() + starts_in, status=status)
+def test_badge_shows_the_registration_state(client, db, starts_in, status, badge, now):
+    plan = make_plan(starts=now + starts_in, status=status)
     html = card(client.get(HOME), plan)
     assert re.search(rf'<span class="badge badge--\w+">{badge}</span>', html)
 
 
-def test_open_plan_offers_both_buttons(client, db):
-    plan = make_plan(starts=timezone.now() - timedelta(days=1))
+def test_open_plan_offers_both_buttons(client, db, now):
+    plan = make_plan(starts=now - timedelta(days=1))
     html = card(client.get(HOME), plan)
     assert f'href="{reverse("applications:fill", args=[plan.pk])}">填报信息</a>' in html
     assert f'href="{reverse("applications:register", args=[plan.pk])}">立即登记</a>' in html
 
 
-def test_upcoming_plan_offers_filling_but_not_registering(client, db):
-    now = timezone.now()
+def test_upcoming_plan_offers_filling_but_not_registering(client, db, now):
     plan = make_plan(starts=now + timedelta(days=2), info_opens_at=now - timedelta(days=1))
     html = card(client.get(HOME), plan)
     assert "填报信息" in html
     assert "立即登记" not in html
 
 
-def test_plan_before_info_filling_opens_offers_no_button_but_says_when(client, db):
-    now = timezone.now()
+def test_plan_before_info_filling_opens_offers_no_button_but_says_when(client, db, now):
     plan = make_plan(starts=now + timedelta(days=9), info_opens_at=now + timedelta(days=2))
     html = card(client.get(HOME), plan)
     assert "填报信息</a>" not in html
@@ -106,8 +115,8 @@ def test_plan_before_info_filling_opens_offers_no_button_but_says_when(client, d
     ("starts_in", "status"),
     [(timedelta(days=-30), Plan.Status.PUBLISHED), (timedelta(days=-1), Plan.Status.CLOSED)],
 )
-def test_ended_plan_offers_no_button(client, db, starts_in, status):
-    plan = make_plan(starts=timezone.now() + starts_in, status=status)
+def test_ended_plan_offers_no_button(client, db, starts_in, status, now):
+    plan = make_plan(starts=now + starts_in, status=status)
     html = card(client.get(HOME), plan)
     assert "填报信息" not in html
     assert "立即登记" not in html
@@ -138,8 +147,7 @@ def test_footer_gives_the_service_contact(client, db):
     assertContains(response, "服务时间：登记期间早 9 点至 17 点")
 
 
-def test_pages_plans(client, db):
-    now = timezone.now()
+def test_pages_plans(client, db, now):
     plans = [
         make_plan(projects=[], starts=now - timedelta(days=day))
         for day in range(PLANS_PER_PAGE + 3)
@@ -155,8 +163,7 @@ def test_pages_plans(client, db):
 
 
 @pytest.mark.parametrize(("page", "shown"), [("99", "第 2 页"), ("x", "第 1 页")])
-def test_page_out_of_range_or_not_a_number_shows_a_real_page(client, db, page, shown):
-    now = timezone.now()
+def test_page_out_of_range_or_not_a_number_shows_a_real_page(client, db, page, shown, now):
     for day in range(PLANS_PER_PAGE + 1):
         make_plan(projects=[], starts=now - timedelta(days=day))
     response = client.get(HOME, {"page": page})
@@ -171,23 +178,24 @@ def test_refuses_post(client, db):
 # Query count -------------------------------------------------------------------------------
 
 
-def make_catalog(plans: int, projects_per_plan: int, *, days_ago: int = 0) -> None:
-    now = timezone.now() - timedelta(days=days_ago)
+def make_catalog(plans: int, projects_per_plan: int, *, latest: datetime) -> None:
     for day in range(plans):
         projects = [make_project() for _ in range(projects_per_plan)]
         for project in projects:
             make_project_photo(project)
             make_project_photo(project)
-        make_plan(projects=projects, starts=now - timedelta(days=day))
+        make_plan(projects=projects, starts=latest - timedelta(days=day))
 
 
-def test_runs_the_same_few_queries_for_one_plan_as_for_fifty(client, db, django_assert_num_queries):
-    make_catalog(plans=1, projects_per_plan=1, days_ago=100)
+def test_runs_the_same_few_queries_for_one_plan_as_for_fifty(
+    client, db, django_assert_num_queries, now
+):
+    make_catalog(plans=1, projects_per_plan=1, latest=now - timedelta(days=100))
     with CaptureQueriesContext(connection) as small:
         assert client.get(HOME).status_code == 200
     assert len(small) <= 4  # count, plans, their projects, the covers
 
-    make_catalog(plans=49, projects_per_plan=10)
+    make_catalog(plans=49, projects_per_plan=10, latest=now)
     with django_assert_num_queries(len(small)):
         response = client.get(HOME)
     # The big page really shows ten plans of ten projects, each with its cover.

@@ -8,7 +8,6 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
 from plans.models import Plan, PlanProject
@@ -150,9 +149,9 @@ def test_shows_registered_count_and_homes_of_each_offering(client, db):
     )
 
 
-def test_shows_each_public_plan_offering_the_project_but_not_drafts(client, db):
+def test_shows_each_public_plan_offering_the_project_but_not_drafts(client, db, now):
     project = make_project()
-    old = make_plan(projects=[project], starts=timezone.now() - timedelta(days=60))
+    old = make_plan(projects=[project], starts=now - timedelta(days=60))
     new = make_plan(projects=[project])
     make_plan(projects=[project], status=Plan.Status.DRAFT, title="草稿计划不公开")
     html = client.get(url(project)).content.decode()
@@ -206,7 +205,9 @@ def test_refuses_post(client, db):
     assert client.post(url(project)).status_code == 405
 
 
-def test_runs_the_same_queries_for_one_photo_as_for_many(client, db, django_assert_num_queries):
+def test_runs_the_same_queries_for_one_photo_as_for_many(
+    client, db, django_assert_num_queries, now
+):
     small = make_project()
     make_project_photo(small)
     make_floor_plan(small)
@@ -220,7 +221,6 @@ def test_runs_the_same_queries_for_one_photo_as_for_many(client, db, django_asse
     for position in range(8):
         make_project_photo(big, position=position)
         make_floor_plan(big, name=f"户型{position}", position=position)
-    now = timezone.now()
     for days in range(6):
         make_plan(projects=[big, make_project()], starts=now - timedelta(days=days * 20))
     with django_assert_num_queries(len(queries)):

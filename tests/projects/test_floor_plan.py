@@ -5,7 +5,6 @@ from decimal import Decimal
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
 from plans.models import Plan
@@ -82,17 +81,17 @@ def test_says_so_when_the_project_has_no_rents(client, db):
     assertContains(client.get(url(offered_floor_plan())), "暂无租金信息。")
 
 
-def test_open_plan_offers_registering_for_the_project(client, db):
+def test_open_plan_offers_registering_for_the_project(client, db, now):
     project = make_project()
-    plan = make_plan(projects=[project], starts=timezone.now() - timedelta(hours=1))
+    plan = make_plan(projects=[project], starts=now - timedelta(hours=1))
     floor_plan = make_floor_plan(project)
     register = reverse("applications:register", args=[plan.pk])
     assertContains(client.get(url(floor_plan)), f'href="{register}?project={project.pk}"')
 
 
-def test_upcoming_plan_offers_no_registering(client, db):
+def test_upcoming_plan_offers_no_registering(client, db, now):
     project = make_project()
-    make_plan(projects=[project], starts=timezone.now() + timedelta(days=3))
+    make_plan(projects=[project], starts=now + timedelta(days=3))
     assertNotContains(client.get(url(make_floor_plan(project))), "立即登记")
 
 
