@@ -229,5 +229,4 @@ def _closed_registration(person: User, plan: Plan, dice: random.Random) -> int:
             ),
         ]
     )
-    PlanProject.objects.filter(pk=offering.pk).update(registered_count=F("registered_count") + 1)
     return 1

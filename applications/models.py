@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -389,6 +389,14 @@ class Registration(models.Model):
                 name="rejection_has_reason",
             ),
         ]
+        indexes = [
+            # 已登记人数 of a project counts its active registrations (registered_counts).
+            models.Index(
+                fields=["offering"],
+                condition=~Q(progress=Progress.CANCELLED),
+                name="active_registrations_offering",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -412,7 +420,7 @@ class Registration(models.Model):
         )
 
     def cancel(self, *, by: User) -> None:
-        """取消登记 by the applicant; the project's 已登记人数 goes down in the same transaction."""
+        """取消登记 by the applicant."""
         if by.pk != self.applicant_id:
             raise InvalidTransition(
                 self.progress, Progress.CANCELLED, "只有申请人本人可以取消登记。"
@@ -427,9 +435,6 @@ class Registration(models.Model):
                 )
                 raise InvalidTransition(locked.progress, Progress.CANCELLED, message)
             locked._move_to(Progress.CANCELLED, by=by)
-            PlanProject.objects.filter(pk=locked.offering_id).update(
-                registered_count=F("registered_count") - 1
-            )
         self.refresh_from_db()
 
     def start_review(self, *, by: User) -> None:

@@ -40,8 +40,7 @@ class PlanProjectFormSet(forms.BaseInlineFormSet):
 class PlanProjectInline(admin.TabularInline):
     model = PlanProject
     formset = PlanProjectFormSet
-    fields = ("project", "homes", "position", "registered_count")
-    readonly_fields = ("registered_count",)
+    fields = ("project", "homes", "position")
     autocomplete_fields = ("project",)
     extra = 0
 

@@ -236,11 +236,11 @@ class PlanProjectQuerySet(models.QuerySet["PlanProject"]):
 
 
 class PlanProject(models.Model):
-    """A project offered by a plan, with how many homes, and how many have registered.
+    """A project offered by a plan, with how many homes.
 
-    registered_count is the 已登记人数 shown on the project page. It is kept by the registration
-    code in the same transaction as the registration itself, so the page reads one row instead
-    of counting tens of thousands.
+    Its 已登记人数 is counted from the registrations themselves
+    (applications.registration.registered_counts), not kept in a counter here: a counter row
+    would make every registration for the project wait for the one before it to commit.
     """
 
     plan = models.ForeignKey(
@@ -250,7 +250,6 @@ class PlanProject(models.Model):
         Project, on_delete=models.PROTECT, related_name="plan_projects", verbose_name="项目小区"
     )
     homes = models.PositiveIntegerField("配租房源套数")
-    registered_count = models.PositiveIntegerField("已登记人数", default=0, editable=False)
     position = models.PositiveSmallIntegerField("顺序", default=0)
 
     objects = PlanProjectQuerySet.as_manager()

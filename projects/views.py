@@ -5,6 +5,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from applications.registration import registered_counts
 from plans.models import PlanProject
 from projects.models import Project
 from rentcenter.http import HtmxHttpRequest
@@ -26,6 +27,13 @@ def public_project_or_404(project_id: int) -> tuple[Project, list[PlanProject]]:
     return project, offerings
 
 
+def with_counts(offerings: list[PlanProject]) -> list[PlanProject]:
+    counts = registered_counts(offering.pk for offering in offerings)
+    for offering in offerings:
+        offering.registered_count = counts[offering.pk]
+    return offerings
+
+
 @require_GET
 @vary_on_headers("HX-Request")
 def detail(request: HtmxHttpRequest, project_id: int) -> HttpResponse:
@@ -39,7 +47,7 @@ def detail(request: HtmxHttpRequest, project_id: int) -> HttpResponse:
         fragment = cache.get(key)
         if fragment is None:
             project, offerings = public_project_or_404(project_id)
-            context = {"project": project, "offerings": offerings}
+            context = {"project": project, "offerings": with_counts(offerings)}
             fragment = render_to_string("projects/detail.html#offerings", context)
             cache.set(key, fragment, OFFERINGS_CACHE_SECONDS)
         return HttpResponse(fragment)
@@ -47,7 +55,7 @@ def detail(request: HtmxHttpRequest, project_id: int) -> HttpResponse:
     template_name = "projects/detail.html"
     context = {
         "project": project,
-        "offerings": offerings,
+        "offerings": with_counts(offerings),
         "photos": project.photos.all(),
         "floor_plans": project.floor_plans.all(),
     }

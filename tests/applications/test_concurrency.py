@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from accounts.models import User
 from applications import drafts
@@ -25,7 +25,7 @@ from applications.models import (
     Registration,
     RegistrationEvent,
 )
-from applications.registration import register
+from applications.registration import register, registered_counts
 from plans.models import Plan, PlanProject
 from rentcenter import sms
 from tests.factories import INFO_FIELDS, make_applicant, make_info, make_plan
@@ -95,8 +95,7 @@ def test_fifty_simultaneous_registrations_of_one_applicant_make_one(texts):
     assert {outcome.registration.pk for outcome in outcomes} == {registration.pk}
     assert sum(outcome.created for outcome in outcomes) == 1
     assert RegistrationEvent.objects.filter(registration=registration).count() == 1
-    offering.refresh_from_db()
-    assert offering.registered_count == 1
+    assert registered_counts([offering.pk]) == {offering.pk: 1}
     assert [message.phone for message in texts] == [applicant.phone.as_e164]
 
 
@@ -120,10 +119,46 @@ def test_two_hundred_applicants_registering_at_once_are_all_counted(texts):
     assert Registration.objects.filter(plan=plan).count() == 200
     assert len({outcome.registration.number for outcome in outcomes}) == 200
     assert len({outcome.registration.verification_code for outcome in outcomes}) == 200
-    offering.refresh_from_db()
-    assert offering.registered_count == 200
+    assert registered_counts([offering.pk]) == {offering.pk: 200}
     assert len(texts) == 200
     print(f"\n200 registrations at once: {elapsed:.2f} s")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_registrations_for_one_project_do_not_wait_for_each_other(texts):
+    """Two applicants registering for the same project at the same moment touch no common row:
+    while the first registration's transaction is still open, the second commits without
+    waiting for a lock (a shared counter row would make every registration of a project queue
+    behind the one before it)."""
+    plan = make_plan()
+    offering = plan.plan_projects.get()
+    first, second = make_applicant(), make_applicant()
+    for applicant in (first, second):
+        make_info(applicant, plan, documents=[])
+    first_registered, first_may_commit = threading.Event(), threading.Event()
+
+    def hold_first_open(index: int):
+        if index == 0:
+            with transaction.atomic():
+                outcome = register_fresh(first.pk, plan.pk, offering.pk)
+                first_registered.set()
+                assert first_may_commit.wait(timeout=30)
+            return outcome
+        assert first_registered.wait(timeout=30)
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '500ms'")
+                return register_fresh(second.pk, plan.pk, offering.pk)
+        finally:
+            first_may_commit.set()
+
+    outcomes, errors = run_together(2, hold_first_open)
+
+    assert errors == []
+    assert all(outcome.created for outcome in outcomes)
+    assert registered_counts([offering.pk]) == {offering.pk: 2}
 
 
 @pytest.mark.postgres
@@ -145,8 +180,7 @@ def test_cancels_racing_on_one_registration_count_down_once():
     registration.refresh_from_db()
     assert registration.progress == Progress.CANCELLED
     assert registration.events.filter(to_progress=Progress.CANCELLED).count() == 1
-    offering.refresh_from_db()
-    assert offering.registered_count == 0
+    assert registered_counts([offering.pk]) == {offering.pk: 0}
 
 
 @pytest.mark.postgres
@@ -199,8 +233,7 @@ def test_register_cancel_and_register_again_counts_one():
     first.refresh_from_db()
     assert first.progress == Progress.CANCELLED  # kept in 配租记录
     assert Registration.objects.filter(plan=plan).active().get() == again.registration
-    offering.refresh_from_db()
-    assert offering.registered_count == 1
+    assert registered_counts([offering.pk]) == {offering.pk: 1}
 
 
 @pytest.mark.django_db
@@ -215,8 +248,7 @@ def test_registering_twice_in_a_row_gives_the_same_registration():
 
     assert (first.created, second.created) == (True, False)
     assert second.registration == first.registration
-    offering.refresh_from_db()
-    assert offering.registered_count == 1
+    assert registered_counts([offering.pk]) == {offering.pk: 1}
 
 
 @pytest.mark.django_db
@@ -232,8 +264,7 @@ def test_cancelling_twice_in_a_row_counts_down_once():
     with pytest.raises(InvalidTransition):
         stale_copy.cancel(by=applicant)
 
-    offering.refresh_from_db()
-    assert offering.registered_count == 0
+    assert registered_counts([offering.pk]) == {offering.pk: 0}
 
 
 @pytest.mark.django_db

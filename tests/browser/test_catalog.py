@@ -10,9 +10,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
-from plans.models import Plan, PlanProject
+from plans.models import Plan
 from projects.models import District, FloorPlan, Project
 from tests.browser.conftest import PHONE, screenshot
+from tests.conftest import clear_cache
 from tests.factories import (
     make_announcement,
     make_attachment,
@@ -23,6 +24,7 @@ from tests.factories import (
     make_project_photo,
     make_rent_item,
 )
+from tests.lottery.factories import make_registrations
 
 
 @dataclass
@@ -145,9 +147,10 @@ def test_registered_count_refreshes_without_reloading(page: Page) -> None:
     expect(count).to_have_text("0")
     page.evaluate("document.body.dataset.before = 'kept'")
 
-    PlanProject.objects.filter(plan=catalog.plan, project=catalog.project).update(
-        registered_count=321
+    make_registrations(
+        catalog.plan, 321, offering=catalog.plan.plan_projects.get(project=catalog.project)
     )
+    clear_cache()  # the server's ten seconds pass too
     with page.expect_response(
         lambda response: response.request.headers.get("hx-request") == "true"
     ):

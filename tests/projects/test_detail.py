@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
+from applications.models import Progress
 from plans.models import Plan, PlanProject
 from projects.models import Project
 from tests.factories import (
@@ -18,6 +19,7 @@ from tests.factories import (
     make_project,
     make_project_photo,
 )
+from tests.lottery.factories import make_registrations
 
 NOW = datetime(2026, 5, 10, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
@@ -135,7 +137,9 @@ def test_closed_plan_inside_its_dates_is_ended(client, db):
 def test_shows_registered_count_and_homes_of_each_offering(client, db):
     project = make_project()
     plan = make_plan(projects=[project])
-    PlanProject.objects.filter(plan=plan, project=project).update(registered_count=1234, homes=80)
+    PlanProject.objects.filter(plan=plan, project=project).update(homes=80)
+    make_registrations(plan, 1234)
+    make_registrations(plan, 3, progress=Progress.CANCELLED)
     response = client.get(url(project))
     assertContains(
         response,
@@ -163,7 +167,7 @@ def test_htmx_request_gets_only_the_offerings_fragment(client, db):
     project = make_project(intro="项目简介不在片段中")
     make_project_photo(project)
     plan = make_plan(projects=[project])
-    PlanProject.objects.filter(plan=plan).update(registered_count=77)
+    make_registrations(plan, 77)
     response = client.get(url(project), HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     html = response.content.decode().strip()
@@ -214,8 +218,8 @@ def test_runs_the_same_queries_for_one_photo_as_for_many(
     make_plan(projects=[small])
     with CaptureQueriesContext(connection) as queries:
         client.get(url(small))
-    # project, its public offerings with their plans, photos, floor plans
-    assert len(queries) <= 4
+    # project, its public offerings with their plans, their 已登记人数, photos, floor plans
+    assert len(queries) <= 5
 
     big = make_project()
     for position in range(8):
@@ -228,7 +232,8 @@ def test_runs_the_same_queries_for_one_photo_as_for_many(
     assert response.content.decode().count("srcset=") == 16
     assert response.content.decode().count('class="card offering"') == 6
 
-    with django_assert_num_queries(2):  # the fragment htmx polls: project and offerings
+    # the fragment htmx polls: project, offerings, 已登记人数
+    with django_assert_num_queries(3):
         client.get(url(big), HTTP_HX_REQUEST="true")
 
 
@@ -240,10 +245,10 @@ def test_polls_share_one_rendering_of_the_offerings_for_a_few_seconds(client, mo
     project = plan.projects.get()
     with CaptureQueriesContext(connection) as first:
         client.get(url(project), HTTP_HX_REQUEST="true")
-    PlanProject.objects.filter(plan=plan).update(registered_count=42)
+    make_registrations(plan, 42)
     with CaptureQueriesContext(connection) as second:
         cached = client.get(url(project), HTTP_HX_REQUEST="true").content.decode()
-    assert len(first) == 2
+    assert len(first) == 3
     assert len(second) == 0
     assert ">42<" not in cached
     time.sleep(1.1)
