@@ -5,7 +5,7 @@ import markdown
 import nh3
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -18,6 +18,18 @@ class PlanQuerySet(models.QuerySet["Plan"]):
     def public(self) -> "PlanQuerySet":
         """What visitors may see: published plans and closed ones (kept for the record)."""
         return self.filter(status__in=[Plan.Status.PUBLISHED, Plan.Status.CLOSED])
+
+    def next_change(self, after: datetime) -> datetime | None:
+        """The first instant after `after` at which what the public sees of these plans changes
+        by itself: 信息填报 opens, registration starts or ends, an announcement is published.
+        Cached public pages (rentcenter.pagecache) are kept no later than this."""
+        public = self.public()
+        found = public.aggregate(
+            **{name: Min(name, filter=Q(**{f"{name}__gt": after})) for name in Plan.CHANGE_INSTANTS}
+        )
+        announced = Announcement.objects.filter(plan__in=public, published_at__gt=after)
+        found["announcement"] = announced.aggregate(Min("published_at"))["published_at__min"]
+        return min((instant for instant in found.values() if instant), default=None)
 
     def open_for_registration(self, now: datetime | None = None) -> "PlanQuerySet":
         now = now or timezone.now()
@@ -212,6 +224,15 @@ class Plan(models.Model):
     @property
     def preset_rejection_reasons(self) -> list[str]:
         return [line.strip() for line in self.rejection_reasons.splitlines() if line.strip()]
+
+    # The instants at which the plan's state, its buttons and its countdown change by themselves.
+    CHANGE_INSTANTS = ("info_opens_at", "registration_starts_at", "registration_ends_at")
+
+    def next_change(self, after: datetime) -> datetime | None:
+        return min(
+            (at for name in self.CHANGE_INSTANTS if (at := getattr(self, name)) > after),
+            default=None,
+        )
 
     @property
     def countdown(self) -> "Countdown | None":

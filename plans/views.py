@@ -1,14 +1,18 @@
 from collections.abc import Iterable
+from types import SimpleNamespace
+from typing import Any
 
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
 from applications.models import ApplicationInfo, Registration
 from plans.models import Plan, PlanProject
 from projects.models import cover_prefetch
+from rentcenter.pagecache import HoleKind, public_page
 
 PLANS_PER_PAGE = 10
 
@@ -19,21 +23,33 @@ def public_plan_or_404(plan_id: int) -> Plan:
 
 
 @require_GET
+@public_page(until=Plan.objects.next_change, params=["page"])
 def home(request: HttpRequest) -> HttpResponse:
     offerings = PlanProject.objects.select_related("project").prefetch_related(
         cover_prefetch("project__photos")
     )
     plans = Plan.objects.public().prefetch_related(Prefetch("plan_projects", queryset=offerings))
     page = Paginator(plans, PLANS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "plans/home.html", {"page": page, **applicant_state(request, page)})
+    return render(request, "plans/home.html", {"page": page})
 
 
-def applicant_state(request: HttpRequest, plans: Iterable[Plan]) -> dict[str, set[int]]:
+@require_GET
+@public_page(until=Plan.objects.next_change)
+def announcement(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = public_plan_or_404(plan_id)
+    announcements = plan.announcements.published().prefetch_related("attachments")
+    offerings = plan.plan_projects.select_related("project")
+    context = {"plan": plan, "announcements": announcements, "offerings": offerings}
+    return render(request, "plans/announcement.html", context)
+
+
+def applicant_state(request: HttpRequest, plan_ids: Iterable[int]) -> dict[str, set[int]]:
     """Which of these plans the signed-in applicant has filled in and registered for, so each
-    card offers 查看填报信息 instead of 填报信息 and leads to the existing registration."""
+    card offers 查看填报信息 instead of 填报信息 and leads to the existing registration: two
+    indexed queries for a whole page of plans, none for an anonymous visitor."""
     if not request.user.is_authenticated:
         return {"submitted_plan_ids": set(), "registered_plan_ids": set()}
-    plan_ids = [plan.pk for plan in plans]
+    plan_ids = list(plan_ids)
     submitted = ApplicationInfo.objects.of(request.user).filter(plan_id__in=plan_ids)
     registered = Registration.objects.of(request.user).active().filter(plan_id__in=plan_ids)
     return {
@@ -42,15 +58,26 @@ def applicant_state(request: HttpRequest, plans: Iterable[Plan]) -> dict[str, se
     }
 
 
-@require_GET
-def announcement(request: HttpRequest, plan_id: int) -> HttpResponse:
-    plan = public_plan_or_404(plan_id)
-    announcements = plan.announcements.published().prefetch_related("attachments")
-    offerings = plan.plan_projects.select_related("project")
-    context = {
-        "plan": plan,
-        "announcements": announcements,
-        "offerings": offerings,
-        **applicant_state(request, [plan]),
+def _capture_plan(plan: Plan) -> dict[str, Any]:
+    """What a plan's buttons depend on, fixed until the plan's next change (the page's end)."""
+    return {
+        "pk": plan.pk,
+        "state": plan.state,
+        "is_info_open": plan.is_info_open,
+        "is_registration_open": plan.is_registration_open,
+        "info_opens_at": plan.info_opens_at,
     }
-    return render(request, "plans/announcement.html", context)
+
+
+def _render_plan_actions(request: HttpRequest, plans: list[dict[str, Any]]) -> list[str]:
+    state = applicant_state(request, (plan["pk"] for plan in plans))
+    return [
+        render_to_string(
+            "plans/includes/plan_actions.html", {"plan": SimpleNamespace(**plan), **state}
+        )
+        for plan in plans
+    ]
+
+
+# A plan's buttons: 填报信息 / 查看填报信息 / 立即登记 / 已登记, for whoever is looking.
+PLAN_ACTIONS = HoleKind("plan_actions", capture=_capture_plan, render=_render_plan_actions)

@@ -1,16 +1,21 @@
-from django.core.cache import cache
+import math
+import time
+
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from applications.registration import registered_counts
-from plans.models import PlanProject
+from plans.models import Plan, PlanProject
 from projects.models import Project
+from rentcenter import pagecache
 from rentcenter.http import HtmxHttpRequest
 
-OFFERINGS_CACHE_SECONDS = 10
+# 已登记人数 may be this many seconds old; the page says so and polls at this pace.
+OFFERINGS_SECONDS = 10
 
 
 def public_project_or_404(project_id: int) -> tuple[Project, list[PlanProject]]:
@@ -27,42 +32,62 @@ def public_project_or_404(project_id: int) -> tuple[Project, list[PlanProject]]:
     return project, offerings
 
 
-def with_counts(offerings: list[PlanProject]) -> list[PlanProject]:
-    counts = registered_counts(offering.pk for offering in offerings)
-    for offering in offerings:
-        offering.registered_count = counts[offering.pk]
-    return offerings
-
-
 @require_GET
 @vary_on_headers("HX-Request")
 def detail(request: HtmxHttpRequest, project_id: int) -> HttpResponse:
-    """项目详情. htmx polls the #offerings fragment to refresh 已登记人数 and the countdown.
-
-    When a window opens, every open tab polls; the fragment is the same for everyone, so it is
-    rendered once per OFFERINGS_CACHE_SECONDS and served from the shared cache in between.
-    """
+    """项目详情. htmx polls the #offerings fragment to refresh 已登记人数 and the countdown."""
     if request.htmx:
-        key = f"project-offerings:{project_id}"
-        fragment = cache.get(key)
-        if fragment is None:
-            project, offerings = public_project_or_404(project_id)
-            context = {"project": project, "offerings": with_counts(offerings)}
-            fragment = render_to_string("projects/detail.html#offerings", context)
-            cache.set(key, fragment, OFFERINGS_CACHE_SECONDS)
-        return HttpResponse(fragment)
-    project, offerings = public_project_or_404(project_id)
-    template_name = "projects/detail.html"
+        response = HttpResponse(offerings_html(request, project_id))
+        fresh_for = math.floor(request.pagecache_fresh_until - time.time())
+        response["Cache-Control"] = f"public, max-age={max(0, fresh_for)}"
+        return response
+    return detail_page(request, project_id)
+
+
+@pagecache.public_page(until=Plan.objects.next_change)
+def detail_page(request: HtmxHttpRequest, project_id: int) -> HttpResponse:
+    project, _offerings = public_project_or_404(project_id)
     context = {
         "project": project,
-        "offerings": with_counts(offerings),
         "photos": project.photos.all(),
         "floor_plans": project.floor_plans.all(),
     }
-    return render(request, template_name, context)
+    return render(request, "projects/detail.html", context)
+
+
+def offerings_html(request: HtmxHttpRequest, project_id: int) -> str:
+    """The project's plans with their 已登记人数 and countdowns: the same for every visitor,
+    rendered once per OFFERINGS_SECONDS (or sooner when a plan changes state) and shared."""
+
+    def render_offerings() -> tuple[str, object]:
+        project, offerings = public_project_or_404(project_id)
+        counts = registered_counts(offering.pk for offering in offerings)
+        for offering in offerings:
+            offering.registered_count = counts[offering.pk]
+        context = {"project": project, "offerings": offerings, "seconds": OFFERINGS_SECONDS}
+        html = render_to_string("projects/detail.html#offerings", context)
+        now = timezone.now()
+        changes = (offering.plan.next_change(now) for offering in offerings)
+        return html, min((at for at in changes if at), default=None)
+
+    return pagecache.live_fragment(
+        request,
+        f"pagecache:offerings:{project_id}",
+        seconds=OFFERINGS_SECONDS,
+        render=render_offerings,
+    )
+
+
+OFFERINGS = pagecache.HoleKind(
+    "offerings",
+    capture=lambda project: {"project_id": project.pk},
+    render=lambda request, holes: [offerings_html(request, h["project_id"]) for h in holes],
+    personal=False,
+)
 
 
 @require_GET
+@pagecache.public_page(until=Plan.objects.next_change)
 def floor_plan(request: HtmxHttpRequest, project_id: int, floor_plan_id: int) -> HttpResponse:
     """户型详情: indoor photos and the project's rent list."""
     project, offerings = public_project_or_404(project_id)

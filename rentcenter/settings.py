@@ -121,7 +121,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "rentcenter.context_processors.site",
             ],
-            "builtins": ["template_partials.templatetags.partials"],
+            "builtins": ["template_partials.templatetags.partials", "rentcenter.pagecache"],
         },
     },
 ]
@@ -172,6 +172,13 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Public pages (home, 配租公告, 项目详情, 户型详情) are served from that cache until the catalogue
+# changes or a plan crosses a boundary (rentcenter/pagecache.py), and at most this long.
+PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 600)
+# How long browsers, nginx or a CDN may keep an anonymous public page (never past a boundary);
+# a staff edit reaches them within this time.
+PUBLIC_PAGE_MAX_AGE = envint("PUBLIC_PAGE_MAX_AGE", 60)
 
 # Accounts and sessions -------------------------------------------------------------------------
 

@@ -23,6 +23,14 @@
     });
   }
 
+  // htmx requests that change something carry the CSRF token from its cookie (set by any page
+  // with a form); public pages set no cookie, so that shared caches can keep them.
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (event.detail.verb === "get") return;
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    if (match) event.detail.headers["X-CSRFToken"] = decodeURIComponent(match[1]);
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     if (document.querySelector("[data-countdown]")) {
       tick();

@@ -45,10 +45,10 @@ def test_a_post_with_the_token_goes_through():
 
 
 def test_htmx_sends_the_token_in_a_header():
+    # static/js/site.js copies the csrftoken cookie into this header for htmx posts.
     client = Client(enforce_csrf_checks=True)
-    page = client.get("/accounts/login/").content.decode()
+    client.get("/accounts/login/")
     token = client.cookies["csrftoken"].value
-    assert 'hx-headers=\'{"X-CSRFToken"' in page
     response = client.post(
         "/accounts/login/send-code/",
         {"phone": "13800138000"},

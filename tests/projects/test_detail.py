@@ -1,5 +1,4 @@
 import re
-import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,6 +12,8 @@ from pytest_django.asserts import assertContains, assertNotContains
 from applications.models import Progress
 from plans.models import Plan, PlanProject
 from projects.models import Project
+from tests.clock import MORNING
+from tests.conftest import clear_cache
 from tests.factories import (
     make_floor_plan,
     make_plan,
@@ -143,7 +144,8 @@ def test_shows_registered_count_and_homes_of_each_offering(client, db):
     response = client.get(url(project))
     assertContains(
         response,
-        '<div><dt>已登记人数</dt><dd><span class="stat-number">1234</span> 人</dd></div>',
+        '<div><dt>已登记人数</dt><dd><span class="stat-number">1234</span> 人'
+        '<small class="stat-note">每10秒更新</small></dd></div>',
         html=True,
     )
     assertContains(
@@ -218,8 +220,9 @@ def test_runs_the_same_queries_for_one_photo_as_for_many(
     make_plan(projects=[small])
     with CaptureQueriesContext(connection) as queries:
         client.get(url(small))
-    # project, its public offerings with their plans, their 已登记人数, photos, floor plans
-    assert len(queries) <= 5
+    # The page: project, its public offerings, photos, floor plans, when it next changes (2);
+    # its live part: project, offerings with their plans, their 已登记人数.
+    assert len(queries) <= 9
 
     big = make_project()
     for position in range(8):
@@ -231,26 +234,32 @@ def test_runs_the_same_queries_for_one_photo_as_for_many(
         response = client.get(url(big))
     assert response.content.decode().count("srcset=") == 16
     assert response.content.decode().count('class="card offering"') == 6
+    with django_assert_num_queries(0):  # the page and its live part from the cache
+        assert client.get(url(big)).content == response.content
+    with django_assert_num_queries(0):  # the fragment htmx polls is that live part
+        client.get(url(big), HTTP_HX_REQUEST="true")
 
-    # the fragment htmx polls: project, offerings, 已登记人数
+    clear_cache()
     with django_assert_num_queries(3):
         client.get(url(big), HTTP_HX_REQUEST="true")
 
 
 @pytest.mark.django_db
-def test_polls_share_one_rendering_of_the_offerings_for_a_few_seconds(client, monkeypatch):
-    # One second instead of ten; the cache (Redis in CI) keeps real time, not frozen time.
-    monkeypatch.setattr("projects.views.OFFERINGS_CACHE_SECONDS", 1)
+def test_polls_share_one_rendering_of_the_offerings_for_ten_seconds(client, time_machine):
+    time_machine.move_to(MORNING, tick=False)
     plan = make_plan()
     project = plan.projects.get()
     with CaptureQueriesContext(connection) as first:
-        client.get(url(project), HTTP_HX_REQUEST="true")
-    make_registrations(plan, 42)
-    with CaptureQueriesContext(connection) as second:
-        cached = client.get(url(project), HTTP_HX_REQUEST="true").content.decode()
+        response = client.get(url(project), HTTP_HX_REQUEST="true")
     assert len(first) == 3
+    assert response["Cache-Control"] == "public, max-age=10"
+    make_registrations(plan, 42)
+    time_machine.shift(9.5)
+    with CaptureQueriesContext(connection) as second:
+        cached = client.get(url(project), HTTP_HX_REQUEST="true")
     assert len(second) == 0
-    assert ">42<" not in cached
-    time.sleep(1.1)
+    assert ">42<" not in cached.content.decode()
+    assert cached["Cache-Control"] == "public, max-age=0"
+    time_machine.shift(0.5)
     fresh = client.get(url(project), HTTP_HX_REQUEST="true").content.decode()
     assert ">42<" in fresh

@@ -1,0 +1,343 @@
+"""Public pages from the shared cache, exact to the second ("donut caching").
+
+The home page, 配租公告, 项目详情 and 户型详情 are the same for every visitor except for a few
+small holes: the account menu, flash messages, each plan's buttons (填报信息 / 已登记 …) and, on
+项目详情, the 已登记人数 that may be ten seconds old. A page is rendered once, from a request
+stripped of cookies and user, with a marker where each hole is (`{% hole "name" … %}`); that
+skeleton is kept in the default cache (Redis in production) and each request fills the holes:
+
+- a visitor without session or message cookies gets the skeleton with every personal hole
+  filled as for an anonymous visitor, computed once with the skeleton: no query, no template,
+  no cookie, and `Cache-Control: public` with an `ETag`, so nginx or a CDN can keep it too;
+- a signed-in visitor gets the same skeleton with the personal holes rendered for them (the
+  hole kinds render in batches: one query for all the plan buttons of a page, not one each);
+- "live" holes (已登记人数) keep their own short-lived entry, shared by every visitor.
+
+A skeleton is valid while the catalogue version it was rendered under is current and until
+the next instant at which a plan changes state (填报开始, 登记开始, 登记结束, an announcement's
+publication), which the view's `until` function gives, capped at PAGE_CACHE_SECONDS. Every
+save and delete of catalogue data bumps the version after its transaction commits (the apps
+connect `catalogue_changed` to their models), so a plan turns 登记中 at 09:00:00 and a staff
+edit shows at once, without anyone clearing a cache.
+
+Hole kinds are registered by the apps that own them (`register_hole`); this module imports no
+app.
+"""
+
+import copy
+import hashlib
+import logging
+import math
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import wraps
+from typing import Any
+
+from django import template
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.messages.storage import default_storage as message_storage
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, QueryDict
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.http import http_date, quote_etag
+from django.utils.safestring import SafeString, mark_safe
+
+logger = logging.getLogger(__name__)
+
+VERSION_KEY = "pagecache:version"
+MARKER = "\x00hole:{}\x00"
+MARKER_PATTERN = re.compile("\x00hole:(\\d+)\x00")
+
+
+# Holes ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HoleKind:
+    """How one kind of hole is captured while the skeleton renders and filled per request.
+
+    capture(**arguments of the tag) -> params: plain data (pickled into the cache) that is
+        enough to render the hole later without the objects the template had;
+    render(request, [params, …]) -> [html, …]: the holes of one page, in one batch;
+    personal: the hole differs from one visitor to another (else it is "live": the same for
+        everyone, but fresher than the skeleton, with its own cache).
+    """
+
+    name: str
+    capture: Callable[..., dict[str, Any]]
+    render: Callable[[HttpRequest, list[dict[str, Any]]], list[str]]
+    personal: bool = True
+
+
+_kinds: dict[str, HoleKind] = {}
+
+
+def register_hole(kind: HoleKind) -> None:
+    _kinds[kind.name] = kind
+
+
+def _render_messages(request: HttpRequest, holes: list[dict[str, Any]]) -> list[str]:
+    return [render_to_string("includes/messages.html", request=request) for _ in holes]
+
+
+def hole_kind(name: str) -> HoleKind:
+    try:
+        return _kinds[name]
+    except KeyError:
+        raise LookupError(f"no hole kind {name!r} is registered") from None
+
+
+@dataclass(frozen=True)
+class Hole:
+    kind: str
+    params: dict[str, Any]
+
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def hole(context, name: str, **arguments) -> SafeString:
+    """`{% hole "plan_actions" plan=plan %}`: a marker while a skeleton renders, else the hole
+    rendered in place (a page that is not cached)."""
+    kind = hole_kind(name)
+    params = kind.capture(**arguments)
+    request = context["request"]
+    holes = getattr(request, "pagecache_holes", None)
+    if holes is None:
+        return mark_safe(kind.render(request, [params])[0])  # noqa: S308 (rendered by a template)
+    holes.append(Hole(name, params))
+    return mark_safe(MARKER.format(len(holes) - 1))  # noqa: S308 (a fixed marker)
+
+
+def _fill(request: HttpRequest, segments: Sequence[str | Hole], *, kinds: set[bool]) -> list:
+    """Render the holes of `segments` whose kind's `personal` is in `kinds`, a batch per kind."""
+    wanted: dict[str, list[int]] = {}
+    for index, segment in enumerate(segments):
+        if isinstance(segment, Hole) and hole_kind(segment.kind).personal in kinds:
+            wanted.setdefault(segment.kind, []).append(index)
+    filled = list(segments)
+    for name, indexes in wanted.items():
+        rendered = hole_kind(name).render(request, [segments[i].params for i in indexes])
+        for index, html in zip(indexes, rendered, strict=True):
+            filled[index] = html
+    return filled
+
+
+# Flash messages (django.contrib.messages), read once by whoever's page shows them.
+register_hole(HoleKind("messages", capture=dict, render=_render_messages))
+
+
+# The cache entry -------------------------------------------------------------------------------
+
+
+@dataclass
+class Page:
+    version: int
+    rendered_at: float
+    expires_at: float
+    content_type: str
+    skeleton: list[str | Hole]
+    # The skeleton with its personal holes filled for a visitor without cookies; only live
+    # holes (if any) are left to fill.
+    anonymous: list[str | Hole] = field(default_factory=list)
+
+
+def current_version() -> int:
+    # A new value whenever the key is made anew (first use, or evicted), so that no page
+    # stored under an earlier version can match it.
+    return cache.get_or_set(VERSION_KEY, time.time_ns, timeout=None)
+
+
+def catalogue_changed(*args, **kwargs) -> None:
+    """Signal receiver (and plain function): the catalogue changed, so every page is stale once
+    the change is committed. Before that, a page rendered from the old rows must not be stored
+    under the new version."""
+    transaction.on_commit(_bump)
+
+
+def _bump() -> None:
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:  # never set, or evicted
+        current_version()
+
+
+# The decorator ---------------------------------------------------------------------------------
+
+
+def public_page(
+    *, until: Callable[[datetime], datetime | None], params: Sequence[str] = ()
+) -> Callable:
+    """Serve a GET view from the cache as described above.
+
+    until(now) gives the next instant at which the page may change by itself (None: none
+    known); params are the query parameters the view reads (others are ignored and do not make
+    a new cache entry). Answers other than 200 are passed through uncached.
+    """
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            query = QueryDict(mutable=True)
+            for name in params:
+                if name in request.GET:
+                    query[name] = request.GET[name]
+            key = f"pagecache:page:{request.path}?{query.urlencode()}"
+            stored = cache.get_many([VERSION_KEY, key])
+            version = stored.get(VERSION_KEY) or current_version()
+            page: Page | None = stored.get(key)
+            now = time.time()
+            if page is None or page.version != version or page.expires_at <= now:
+                clean = _clean_request(request, query)
+                response, page = _render_skeleton(
+                    view, request, clean, args, kwargs, version, until
+                )
+                if page is None:
+                    return response
+                cache.set(key, page, timeout=max(1, math.ceil(page.expires_at - now)))
+            return _deliver(request, page, now)
+
+        return wrapper
+
+    return decorator
+
+
+def _clean_request(request: HttpRequest, query: QueryDict) -> HttpRequest:
+    """The request the skeleton is rendered from: no cookies, no user, no messages, only the
+    query parameters the view reads. Whatever the templates do, a skeleton cannot hold anything
+    of the visitor whose request happened to render it."""
+    clean = copy.copy(request)
+    clean.COOKIES = {}
+    clean.META = {
+        **{k: v for k, v in request.META.items() if k != "HTTP_COOKIE"},
+        "QUERY_STRING": query.urlencode(),
+    }
+    clean.GET = query
+    clean.user = AnonymousUser()
+    clean._messages = message_storage(clean)
+    clean.session = _EmptySession()
+    return clean
+
+
+class _EmptySession(dict):
+    """An anonymous visitor's session, never saved."""
+
+    session_key = None
+    modified = False
+    accessed = False
+
+    def is_empty(self) -> bool:
+        return True
+
+
+def _render_skeleton(view, request, clean: HttpRequest, args, kwargs, version: int, until):
+    holes: list[Hole] = []
+    clean.pagecache_holes = holes
+    response = view(clean, *args, **kwargs)
+    if response.status_code != 200 or response.streaming:
+        return response, None
+    if clean.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+        # A form with {% csrf_token %} outside a hole: the page is not the same for everyone.
+        # Serve it uncached, rendered for this visitor, and say so loudly.
+        logger.error("%s renders a CSRF token outside a hole; it is not cached", request.path)
+        return view(request, *args, **kwargs), None
+    now = timezone.now()
+    cap = now.timestamp() + settings.PAGE_CACHE_SECONDS
+    change = until(now)
+    expires_at = min(cap, change.timestamp()) if change else cap
+    parts = MARKER_PATTERN.split(response.content.decode())
+    # split() alternates text and captured hole numbers: text, 0, text, 1, text …
+    skeleton = [holes[int(part)] if i % 2 else part for i, part in enumerate(parts)]
+    page = Page(
+        version=version,
+        rendered_at=now.timestamp(),
+        expires_at=expires_at,
+        content_type=response["Content-Type"],
+        skeleton=skeleton,
+    )
+    page.anonymous = _join_text(_fill(clean, skeleton, kinds={True}))
+    return response, page
+
+
+def _join_text(segments: list) -> list[str | Hole]:
+    """Adjacent strings joined, so that delivery joins as few pieces as possible."""
+    joined: list[str | Hole] = []
+    for segment in segments:
+        if isinstance(segment, str) and joined and isinstance(joined[-1], str):
+            joined[-1] += segment
+        else:
+            joined.append(segment)
+    return joined
+
+
+def is_anonymous(request: HttpRequest) -> bool:
+    """No session and no flash messages: what such a visitor sees is the same for everyone."""
+    cookies = request.COOKIES
+    return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
+
+
+def _deliver(request: HttpRequest, page: Page, now: float) -> HttpResponse:
+    if is_anonymous(request):
+        body = "".join(_fill(request, page.anonymous, kinds={False}))
+        etag = quote_etag(hashlib.blake2b(body.encode(), digest_size=12).hexdigest())
+        # No shared cache keeps the page past the skeleton's end or its live holes' end.
+        fresh_until = min(page.expires_at, getattr(request, "pagecache_fresh_until", math.inf))
+        max_age = max(0, min(settings.PUBLIC_PAGE_MAX_AGE, math.floor(fresh_until - now)))
+        headers = {
+            "Cache-Control": f"public, max-age={max_age}",
+            "ETag": etag,
+            "Last-Modified": http_date(page.rendered_at),
+        }
+        if etag in _etags(request.headers.get("If-None-Match", "")):
+            response = HttpResponseNotModified()
+        else:
+            response = HttpResponse(body, content_type=page.content_type)
+    else:
+        body = "".join(_fill(request, page.skeleton, kinds={True, False}))
+        response = HttpResponse(body, content_type=page.content_type)
+        headers = {"Cache-Control": "private, no-cache"}
+    for name, value in headers.items():
+        response[name] = value
+    # Pages differ by cookie (signed in or not); the session middleware adds Vary: Cookie only
+    # when it was read, which an anonymous visitor's request may not do.
+    patch_vary_headers(response, ["Cookie"])
+    return response
+
+
+def _etags(header: str) -> set[str]:
+    return {tag.strip() for tag in header.split(",") if tag.strip()}
+
+
+def live_fragment(
+    request: HttpRequest,
+    key: str,
+    *,
+    seconds: int,
+    render: Callable[[], tuple[str, datetime | None]],
+) -> str:
+    """A live hole's HTML, rendered at most once per `seconds` (and never kept past the instant
+    `render` says it changes) and shared by every visitor. The request learns until when it is
+    fresh, for its Cache-Control."""
+    now = time.time()
+    stored = cache.get_many([VERSION_KEY, key])
+    version = stored.get(VERSION_KEY) or current_version()
+    entry = stored.get(key)
+    if entry is None or entry[0] != version or entry[1] <= now:
+        html, change = render()
+        expires_at = now + seconds
+        if change is not None:
+            expires_at = min(expires_at, change.timestamp())
+        entry = (version, expires_at, html)
+        cache.set(key, entry, timeout=max(1, math.ceil(expires_at - now)))
+    request.pagecache_fresh_until = min(
+        entry[1], getattr(request, "pagecache_fresh_until", math.inf)
+    )
+    return entry[2]

@@ -1,0 +1,264 @@
+"""Public pages from the shared cache (rentcenter.pagecache): exact at every boundary, fresh
+after every catalogue change, the same for every anonymous visitor and never anyone else's."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from pytest_django.asserts import assertContains, assertNotContains
+
+from applications.registration import register
+from plans.models import Plan
+from tests.clock import beijing
+from tests.factories import (
+    form_data,
+    make_applicant,
+    make_floor_plan,
+    make_info,
+    make_plan,
+    make_staff,
+)
+from tests.lottery.factories import make_registrations
+
+pytestmark = pytest.mark.django_db
+
+# Registration opens at 09:00:00 on 1 June; the clock starts a week before.
+OPENS = beijing(2026, 6, 1, 9)
+BEFORE = OPENS - timedelta(days=7)
+
+
+def public_urls(plan: Plan) -> list[str]:
+    project = plan.projects.get()
+    floor_plan = make_floor_plan(project)
+    return [
+        "/",
+        reverse("plans:announcement", args=[plan.pk]),
+        project.get_absolute_url(),
+        floor_plan.get_absolute_url(),
+    ]
+
+
+@pytest.fixture
+def clock(time_machine):
+    time_machine.move_to(BEFORE, tick=False)
+    return time_machine
+
+
+@pytest.fixture
+def plan(clock) -> Plan:
+    return make_plan(starts=OPENS, ends=OPENS + timedelta(days=7), info_opens_at=BEFORE)
+
+
+def test_anonymous_pages_set_no_cookie_and_may_be_kept_by_shared_caches(client, plan):
+    for url in public_urls(plan):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.cookies == {}, url
+        assert response["Cache-Control"].startswith("public, max-age="), url
+        assert response["ETag"], url
+        assert response["Last-Modified"], url
+        assert "Cookie" in response["Vary"], url
+
+
+def test_the_etag_answers_304_without_a_body(client, plan, django_assert_num_queries):
+    for url in public_urls(plan):
+        etag = client.get(url)["ETag"]
+        with django_assert_num_queries(0):
+            again = client.get(url, HTTP_IF_NONE_MATCH=etag)
+        assert again.status_code == 304, url
+        assert again.content == b""
+        assert again["ETag"] == etag
+        assert client.get(url, HTTP_IF_NONE_MATCH='"other"').status_code == 200
+
+
+def test_a_warm_page_costs_no_query(client, plan, django_assert_num_queries):
+    for url in public_urls(plan):
+        first = client.get(url)
+        with django_assert_num_queries(0):
+            assert client.get(url).content == first.content, url
+
+
+def test_parameters_the_page_does_not_read_share_its_entry(client, plan, django_assert_num_queries):
+    first = client.get("/")
+    with django_assert_num_queries(0):
+        assert client.get("/?utm_source=wechat&x=1").content == first.content
+
+
+def test_the_plan_opens_at_its_instant_without_anyone_clearing_the_cache(client, plan, clock):
+    register_url = reverse("applications:register", args=[plan.pk])
+    clock.move_to(OPENS - timedelta(seconds=1))
+    pages = {url: client.get(url) for url in public_urls(plan)[:3]}
+    for url, response in pages.items():
+        assertContains(response, "未开始")
+        assertNotContains(response, register_url)
+        # Nobody keeps the page past the boundary: one second is left.
+        assert response["Cache-Control"] == "public, max-age=1", url
+    clock.move_to(OPENS)
+    for url in pages:
+        response = client.get(url)
+        assertContains(response, "登记中")
+        assertContains(response, register_url)
+
+
+def test_the_plan_closes_at_its_instant(client, plan, clock):
+    clock.move_to(plan.registration_ends_at - timedelta(seconds=1))
+    assertContains(client.get("/"), "登记中")
+    clock.move_to(plan.registration_ends_at)
+    assertContains(client.get("/"), "已结束")
+
+
+def test_an_announcement_appears_at_its_publication(client, plan, clock):
+    from tests.factories import make_announcement
+
+    make_announcement(plan, title="第二号公告", published_at=BEFORE + timedelta(hours=2))
+    url = reverse("plans:announcement", args=[plan.pk])
+    assertNotContains(client.get(url), "第二号公告")
+    clock.shift(timedelta(hours=2))
+    assertContains(client.get(url), "第二号公告")
+
+
+def test_a_page_is_kept_no_longer_than_page_cache_seconds(client, plan, clock, settings):
+    settings.PAGE_CACHE_SECONDS = 60
+    assert client.get("/")["Cache-Control"] == "public, max-age=60"
+    Plan.objects.filter(pk=plan.pk).update(title="不经过保存的修改")  # no signal: raw update
+    clock.shift(59)
+    assertNotContains(client.get("/"), "不经过保存的修改")
+    clock.shift(1)
+    assertContains(client.get("/"), "不经过保存的修改")
+
+
+def test_an_admin_edit_shows_on_the_next_request(client, plan, django_capture_on_commit_callbacks):
+    for url in public_urls(plan)[:3]:
+        assertContains(client.get(url), plan.title)
+    staff = Client()
+    staff.force_login(make_staff(superuser=True))
+    change = reverse("admin:plans_plan_change", args=[plan.pk])
+    data = form_data(staff.get(change).content.decode(), "plan_form", title="第九批专项配租计划")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert staff.post(change, data).status_code == 302
+    for url in public_urls(plan)[:3]:
+        assertContains(client.get(url), "第九批专项配租计划")
+
+
+def test_a_project_edit_shows_on_the_next_request(client, plan, django_capture_on_commit_callbacks):
+    project = plan.projects.get()
+    assertContains(client.get(project.get_absolute_url()), project.name)
+    with django_capture_on_commit_callbacks(execute=True):
+        project.name = "改名后的公寓"
+        project.save()
+    assertContains(client.get(project.get_absolute_url()), "改名后的公寓")
+    assertContains(client.get("/"), "改名后的公寓")
+
+
+def test_an_unpublished_page_is_not_kept(client, plan, django_capture_on_commit_callbacks):
+    draft = make_plan(status=Plan.Status.DRAFT)
+    url = reverse("plans:announcement", args=[draft.pk])
+    assert client.get(url).status_code == 404
+    with django_capture_on_commit_callbacks(execute=True):
+        draft.status = Plan.Status.PUBLISHED
+        draft.save()
+    assert client.get(url).status_code == 200
+
+
+def test_two_applicants_each_see_their_own_state_from_one_warm_cache(clock, plan):
+    clock.move_to(OPENS + timedelta(hours=1))
+    registered, other = make_applicant(), make_applicant()
+    make_info(registered, plan)
+    register(applicant=registered, plan=plan, offering=plan.plan_projects.get())
+    first, second, anonymous = Client(), Client(), Client()
+    first.force_login(registered)
+    second.force_login(other)
+    # The registered applicant's request renders the page the others then get from the cache.
+    mine = first.get("/").content.decode()
+    theirs = second.get("/").content.decode()
+    nobody = anonymous.get("/").content.decode()
+    assert "已登记 · 查看配租记录" in mine
+    assert registered.masked_phone in mine
+    for page in (theirs, nobody):
+        assert "已登记 · 查看配租记录" not in page
+        assert registered.masked_phone not in page
+    assert other.masked_phone in theirs
+    assert "立即登记" in theirs
+    assert "登录</a>" in nobody
+
+
+def test_a_signed_in_page_is_private_and_costs_few_queries(
+    clock, plan, django_assert_max_num_queries
+):
+    for _ in range(9):
+        make_plan(starts=OPENS, info_opens_at=BEFORE)
+    applicant = make_applicant()
+    make_info(applicant, plan)
+    client = Client()
+    client.force_login(applicant)
+    Client().get("/")  # an anonymous visitor warmed the page
+    client.get("/records/")  # the session's clock starts with its first request
+    # session and user (the database session backend without Redis), and two for the state
+    # of all ten plans; the session is not written
+    with django_assert_max_num_queries(4) as captured:
+        response = client.get("/")
+    assert not [q for q in captured.captured_queries if q["sql"].startswith("UPDATE")]
+    assert response["Cache-Control"] == "private, no-cache"
+    assert "ETag" not in response
+    assertContains(response, reverse("applications:info", args=[plan.pk]))  # 查看填报信息
+
+
+def test_flash_messages_show_on_a_cached_page(client, plan, clock):
+    client.get(reverse("plans:announcement", args=[plan.pk]))  # warm
+    applicant = make_applicant()
+    client.force_login(applicant)
+    # 立即登记 before the window: a message, then the announcement page
+    response = client.get(reverse("applications:register", args=[plan.pk]), follow=True)
+    assertContains(response, "当前不在登记时间内")
+    assert response.redirect_chain[-1][0] == reverse("plans:announcement", args=[plan.pk])
+    assertNotContains(
+        client.get(reverse("plans:announcement", args=[plan.pk])), "当前不在登记时间内"
+    )
+
+
+def test_the_registered_count_is_at_most_ten_seconds_old(client, plan, clock):
+    clock.move_to(OPENS + timedelta(hours=1))
+    project = plan.projects.get()
+    page = client.get(project.get_absolute_url())
+    assertContains(page, "每10秒更新")
+    assert page["Cache-Control"] == "public, max-age=10"
+    make_registrations(plan, 5)
+    clock.shift(9)
+    assertContains(client.get(project.get_absolute_url()), '<span class="stat-number">0</span>')
+    clock.shift(1)
+    assertContains(client.get(project.get_absolute_url()), '<span class="stat-number">5</span>')
+
+
+def test_the_live_part_turns_at_the_boundary_too(client, plan, clock):
+    project = plan.projects.get()
+    clock.move_to(OPENS - timedelta(seconds=3))
+    response = client.get(project.get_absolute_url(), HTTP_HX_REQUEST="true")
+    assertContains(response, "距登记开始")
+    assert response["Cache-Control"] == "public, max-age=3"
+    clock.move_to(OPENS)
+    response = client.get(project.get_absolute_url(), HTTP_HX_REQUEST="true")
+    assertContains(response, "距登记结束")
+    assertContains(response, "立即登记")
+
+
+def test_a_page_with_a_form_outside_a_hole_is_not_kept(rf, caplog):
+    from django.contrib.auth.models import AnonymousUser
+    from django.core.cache import cache
+    from django.http import HttpResponse
+    from django.template import RequestContext, Template
+
+    from rentcenter.pagecache import public_page
+
+    @public_page(until=lambda now: None)
+    def view(request):
+        template = Template("<form>{% csrf_token %}</form>")
+        return HttpResponse(template.render(RequestContext(request)))
+
+    request = rf.get("/a-form/")
+    request.user, request.session = AnonymousUser(), {}
+    response = view(request)
+    assert 'name="csrfmiddlewaretoken"' in response.content.decode()
+    assert request.META.get("CSRF_COOKIE_NEEDS_UPDATE")  # the visitor's own token
+    assert cache.get("pagecache:page:/a-form/?") is None
+    assert "renders a CSRF token outside a hole" in caplog.text
