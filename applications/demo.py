@@ -26,7 +26,7 @@ from applications.models import (
 )
 from applications.registration import register
 from plans.models import Plan, PlanProject
-from rentcenter import crypto
+from rentcenter import crypto, pagecache
 
 APPLICANT_PHONES = [f"1390000{n:04d}" for n in range(1, 37)]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
@@ -99,6 +99,7 @@ def move_window(plan: Plan, *, by: timedelta, now: datetime) -> None:
     )
     plan.refresh_from_db()
     plan.announcements.update(published_at=F("published_at") + by)
+    pagecache.catalogue_changed()  # update() sends no post_save
     registrations = Registration.objects.filter(plan=plan)
     registrations.update(created_at=Least(F("created_at") + by, Value(now)))
     RegistrationEvent.objects.filter(registration__in=registrations).update(

@@ -14,6 +14,7 @@ from lottery import admin as lottery_admin
 from plans import dashboard
 from plans.models import Announcement, AnnouncementAttachment, Plan, PlanProject
 from projects.models import District
+from rentcenter import pagecache
 
 # Announcements attach signed notices and forms; 20 MB covers a scanned multi-page notice.
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
@@ -193,12 +194,14 @@ class PlanAdmin(admin.ModelAdmin):
             names = "、".join(empty)
             self.message_user(request, f"以下计划没有配租项目，不能发布：{names}", messages.ERROR)
         updated = drafts.filter(offers_projects).update(status=Plan.Status.PUBLISHED)
+        pagecache.catalogue_changed()  # update() sends no post_save
         if updated or not empty:
             self.message_user(request, f"已发布 {updated} 个配租计划。", messages.SUCCESS)
 
     @admin.action(description="关闭所选的配租计划", permissions=["change"])
     def close(self, request: HttpRequest, queryset: QuerySet[Plan]) -> None:
         updated = queryset.filter(status=Plan.Status.PUBLISHED).update(status=Plan.Status.CLOSED)
+        pagecache.catalogue_changed()
         self.message_user(request, f"已关闭 {updated} 个配租计划。", messages.SUCCESS)
 
 

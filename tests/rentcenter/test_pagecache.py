@@ -262,3 +262,32 @@ def test_a_page_with_a_form_outside_a_hole_is_not_kept(rf, caplog):
     assert request.META.get("CSRF_COOKIE_NEEDS_UPDATE")  # the visitor's own token
     assert cache.get("pagecache:page:/a-form/?") is None
     assert "renders a CSRF token outside a hole" in caplog.text
+
+
+def test_publishing_a_plan_in_admin_shows_on_the_next_request(
+    client, plan, django_capture_on_commit_callbacks
+):
+    draft = make_plan(status="draft", title="待发布的计划", starts=OPENS, info_opens_at=BEFORE)
+    assertNotContains(client.get("/"), "待发布的计划")
+    staff = Client()
+    staff.force_login(make_staff(superuser=True))
+    data = {"action": "publish", "_selected_action": [draft.pk]}
+    with django_capture_on_commit_callbacks(execute=True):
+        staff.post(reverse("admin:plans_plan_changelist"), data)
+    assert Plan.objects.get(pk=draft.pk).status == Plan.Status.PUBLISHED
+    assertContains(client.get("/"), "待发布的计划")
+
+
+def test_closing_a_plan_in_admin_shows_on_the_next_request(
+    client, plan, clock, django_capture_on_commit_callbacks
+):
+    clock.move_to(OPENS + timedelta(hours=1))
+    assertContains(client.get("/"), "登记中")
+    staff = Client()
+    staff.force_login(make_staff(superuser=True))
+    data = {"action": "close", "_selected_action": [plan.pk]}
+    with django_capture_on_commit_callbacks(execute=True):
+        staff.post(reverse("admin:plans_plan_changelist"), data)
+    response = client.get("/")
+    assertContains(response, "已结束")
+    assertNotContains(response, reverse("applications:register", args=[plan.pk]))
