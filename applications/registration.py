@@ -44,30 +44,34 @@ def register(
     """Screen the applicant's latest submission and register them, exactly once.
 
     The partial unique constraint (one active registration per person per plan) is what makes
-    this safe: when two requests race, the second insert fails inside its savepoint and the
-    second request returns the registration the first one made. Registrations for one project
-    share no row, so they never wait for each other; 已登记人数 is counted from the rows.
+    this safe, and what finds a second attempt: the insert fails inside its savepoint and the
+    attempt returns the registration the first one made. So the usual case, a first
+    registration, costs one query for the submission and the inserts; nothing is looked up
+    twice. Registrations for one project share no row, so they never wait for each other;
+    已登记人数 is counted from the rows.
     """
     if not plan.is_registration_open:
         raise NotOpen
-    existing = Registration.objects.of(applicant).active().filter(plan=plan).first()
-    if existing:
-        return _duplicate(existing)
     info = ApplicationInfo.objects.latest_for(applicant, plan)
     if info is None:
         raise NoInfo
     failed = eligibility.screen(plan=plan, info=info, today=today or timezone.localdate())
     if failed:
-        return Outcome(None, failed_conditions=failed)
+        existing = _active(applicant, plan)
+        return _duplicate(existing) if existing else Outcome(None, failed_conditions=failed)
     for _attempt in range(3):
         try:
             return Outcome(_create(applicant, plan, offering, info), created=True)
         except IntegrityError:
-            existing = Registration.objects.of(applicant).active().filter(plan=plan).first()
+            existing = _active(applicant, plan)
             if existing:
                 return _duplicate(existing)
             # Otherwise two registrations drew the same random number: draw again.
     raise RuntimeError("could not find a free registration number")
+
+
+def _active(applicant: User, plan: Plan) -> Registration | None:
+    return Registration.objects.of(applicant).active().filter(plan=plan).first()
 
 
 def registered_counts(offering_ids: Iterable[int]) -> dict[int, int]:

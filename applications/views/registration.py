@@ -10,6 +10,7 @@ from applications import registration as registering
 from applications.access import public_plan_or_404, registration_or_404
 from applications.forms import RegistrationForm
 from applications.models import ApplicationInfo, Registration
+from plans.models import Plan, PlanProject
 from rentcenter.forms import summary_errors
 
 
@@ -20,38 +21,27 @@ def register(request: HttpRequest, plan_id: int) -> HttpResponse:
     if not plan.is_registration_open:
         messages.warning(request, f"“{plan.title}”当前不在登记时间内（{plan.state.label}）。")
         return redirect("plans:announcement", plan.pk)
-    existing = Registration.objects.of(request.user).active().filter(plan=plan).first()
-    if existing:
-        messages.info(request, f"您已登记该计划，登记编号 {existing.number}。")
-        return redirect(existing)
+    offerings = list(plan.plan_projects.select_related("project"))
+    if request.method == "POST":
+        form = RegistrationForm(request.POST, offerings=offerings)
+        if form.is_valid():
+            # The opening-day path: register() looks up the submission once and lets the
+            # database find a second attempt; nothing is rendered.
+            return _registered_or_refused(request, plan, form.cleaned_data["offering"])
+    else:
+        existing = Registration.objects.of(request.user).active().filter(plan=plan).first()
+        if existing:
+            messages.info(request, f"您已登记该计划，登记编号 {existing.number}。")
+            return redirect(existing)
+        chosen = request.GET.get("project")
+        initial = next((o.pk for o in offerings if str(o.project_id) == chosen), None)
+        if initial is None and len(offerings) == 1:
+            initial = offerings[0].pk  # nothing to choose
+        form = RegistrationForm(offerings=offerings, initial={"offering": initial})
     info = ApplicationInfo.objects.latest_for(request.user, plan)
     if info is None:
         messages.warning(request, "登记前请先完成该计划的信息填报。")
         return redirect("applications:fill", plan.pk)
-    offerings = list(plan.plan_projects.select_related("project"))
-    chosen = request.GET.get("project")
-    initial = next((o.pk for o in offerings if str(o.project_id) == chosen), None)
-    if initial is None and len(offerings) == 1:
-        initial = offerings[0].pk  # nothing to choose
-    data = request.POST if request.method == "POST" else None
-    form = RegistrationForm(data, offerings=offerings, initial={"offering": initial})
-    if request.method == "POST" and form.is_valid():
-        try:
-            outcome = registering.register(
-                applicant=request.user, plan=plan, offering=form.cleaned_data["offering"]
-            )
-        except registering.NotOpen:
-            messages.warning(request, "登记时间已结束。")
-            return redirect("plans:announcement", plan.pk)
-        if outcome.failed_conditions:
-            context = {"plan": plan, "failed": outcome.failed_conditions, "info": info}
-            return render(request, "applications/register_refused.html", context)
-        if not outcome.created:
-            messages.info(
-                request, f"您已完成登记，无需重复提交。登记编号 {outcome.registration.number}。"
-            )
-            return redirect(outcome.registration)
-        return redirect("applications:registered", outcome.registration.number)
     context = {
         "plan": plan,
         "form": form,
@@ -59,6 +49,26 @@ def register(request: HttpRequest, plan_id: int) -> HttpResponse:
         "error_summary": summary_errors(form) if form.is_bound else [],
     }
     return render(request, "applications/register.html", context)
+
+
+def _registered_or_refused(request: HttpRequest, plan: Plan, offering: PlanProject) -> HttpResponse:
+    try:
+        outcome = registering.register(applicant=request.user, plan=plan, offering=offering)
+    except registering.NotOpen:
+        messages.warning(request, "登记时间已结束。")
+        return redirect("plans:announcement", plan.pk)
+    except registering.NoInfo:
+        messages.warning(request, "登记前请先完成该计划的信息填报。")
+        return redirect("applications:fill", plan.pk)
+    if outcome.failed_conditions:
+        context = {"plan": plan, "failed": outcome.failed_conditions}
+        return render(request, "applications/register_refused.html", context)
+    if not outcome.created:
+        messages.info(
+            request, f"您已完成登记，无需重复提交。登记编号 {outcome.registration.number}。"
+        )
+        return redirect(outcome.registration)
+    return redirect("applications:registered", outcome.registration.number)
 
 
 @require_GET

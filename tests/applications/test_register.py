@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from applications.models import Progress, Registration
 from applications.registration import register, registered_counts
+from plans.models import Plan
 from rentcenter import sms
 from tests.clock import MORNING, beijing
 from tests.factories import make_applicant, make_info, make_plan, make_project, make_user
@@ -53,6 +54,41 @@ def test_without_submitted_info_applicant_is_sent_to_fill_in(signed_in, plan):
     response = signed_in.get(register_url(plan), follow=True)
     assert response.redirect_chain[0][0] == reverse("applications:fill", args=[plan.pk])
     assert "登记前请先完成该计划的信息填报" in response.content.decode()
+
+
+def test_a_post_without_submitted_info_is_sent_to_fill_in(signed_in, plan):
+    offering = plan.plan_projects.first()
+    response = signed_in.post(register_url(plan), {"offering": offering.pk}, follow=True)
+    assert response.redirect_chain[0][0] == reverse("applications:fill", args=[plan.pk])
+    assert "登记前请先完成该计划的信息填报" in response.content.decode()
+    assert not Registration.objects.exists()
+
+
+def test_registering_costs_few_queries_and_renders_nothing(
+    signed_in, applicant, plan, django_assert_max_num_queries
+):
+    make_info(applicant, plan)
+    offering = plan.plan_projects.first()
+    signed_in.get(reverse("applications:records"))  # the session's clock starts
+    # session, user, plan, its projects, the latest submission, two inserts (and, in tests,
+    # the savepoint around them)
+    with django_assert_max_num_queries(9):
+        response = signed_in.post(register_url(plan), {"offering": offering.pk})
+    assert response.status_code == 302
+    assert response.templates == []
+    assert Registration.objects.filter(applicant=applicant).count() == 1
+
+
+def test_registered_applicant_posting_again_is_told_so_even_if_the_rules_changed(
+    signed_in, applicant, plan
+):
+    make_info(applicant, plan)
+    offering = plan.plan_projects.first()
+    signed_in.post(register_url(plan), {"offering": offering.pk})
+    Plan.objects.filter(pk=plan.pk).update(min_contribution_months=600)
+    again = signed_in.post(register_url(plan), {"offering": offering.pk}, follow=True)
+    assert "您已完成登记，无需重复提交" in again.content.decode()
+    assert Registration.objects.get().applicant == applicant
 
 
 def test_page_offers_the_plans_projects_and_preselects_the_one_chosen(signed_in, applicant, plan):
@@ -106,7 +142,7 @@ def test_second_post_returns_the_same_registration_with_a_friendly_message(
     again = signed_in.post(register_url(plan), {"offering": offering.pk}, follow=True)
     registration = Registration.objects.get()
     assert again.redirect_chain[0][0] == registration.get_absolute_url()
-    assert "您已登记该计划" in again.content.decode()
+    assert f"您已完成登记，无需重复提交。登记编号 {registration.number}" in again.content.decode()
     assert registered_counts([offering.pk]) == {offering.pk: 1}
 
 
