@@ -6,14 +6,30 @@ that the record exists and shows its progress, without any personal data, so who
 a printout (an employer, a landlord's office) can check it is genuine and current.
 """
 
+import hashlib
+import threading
+
 import segno
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
 
 from applications.models import Registration
+from rentcenter.storage import private_storage
+
+# Where rendered records are kept (private storage): one file per registration and content.
+STORE = "record-pdfs"
+GENERATED_AT = "\x00generated-at\x00"
+
+# Fonts are found and loaded once per process and reused: the first export of a worker pays
+# for it, later ones do not. WeasyPrint's layout is not safe to share between threads.
+_fonts: FontConfiguration | None = None
+_rendering = threading.Lock()
 
 
 def verification_url(registration: Registration) -> str:
@@ -22,9 +38,27 @@ def verification_url(registration: Registration) -> str:
 
 
 def record_pdf(registration: Registration) -> bytes:
+    """The record as a PDF, rendered once per content and kept: an applicant who exports again
+    (or again after a page reload) gets the stored file; a new decision, a new reason or a
+    renamed project changes the content and makes a new one. The printed 生成时间 is when that
+    content was first rendered."""
+    html = _record_html(registration)
+    digest = hashlib.sha256(html.encode()).hexdigest()[:24]
+    name = f"{STORE}/{registration.number}/{digest}.pdf"
+    storage = private_storage()
+    if storage.exists(name):
+        with storage.open(name, "rb") as stored:
+            return stored.read()
+    generated_at = date_format(timezone.localtime(), "Y年n月j日 H:i")
+    content = render_pdf(html.replace(GENERATED_AT, generated_at))
+    storage.save(name, ContentFile(content))
+    return content
+
+
+def _record_html(registration: Registration) -> str:
     url = verification_url(registration)
     qr = segno.make(url, error="m").svg_data_uri(scale=3, border=2)
-    html = render_to_string(
+    return render_to_string(
         "applications/record_pdf.html",
         {
             "registration": registration,
@@ -32,7 +66,24 @@ def record_pdf(registration: Registration) -> bytes:
             "events": registration.events.all(),
             "verification_url": url,
             "qr": qr,
-            "generated_at": timezone.localtime(),
+            "generated_at": GENERATED_AT,
         },
     )
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+def render_pdf(html: str) -> bytes:
+    global _fonts
+    with _rendering:
+        if _fonts is None:
+            _fonts = FontConfiguration()
+        document = HTML(string=html, base_url=str(settings.BASE_DIR))
+        return document.write_pdf(font_config=_fonts)
+
+
+def warm_up() -> None:
+    """Load the fonts before the first applicant waits for them (a web worker calls this when
+    it starts: deploy/gunicorn.conf.py)."""
+    render_pdf(
+        "<html lang='zh-CN'><body style='font-family: \"Noto Sans CJK SC\"'>"
+        "<b>配租登记记录</b> 0123456789</body></html>"
+    )

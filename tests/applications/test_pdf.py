@@ -22,6 +22,7 @@ from applications import pdf
 from applications.models import Registration
 from applications.registration import register
 from applications.views import records
+from tests.clock import beijing
 from tests.factories import (
     id_number_for,
     image_upload,
@@ -289,3 +290,40 @@ def test_verify_page_refuses_post(client, registration):
     url = reverse("applications:verify", args=[registration.verification_code])
 
     assert client.post(url).status_code == 405
+
+
+def test_a_repeat_export_is_the_stored_file(signed_in, registration, monkeypatch, time_machine):
+    time_machine.move_to(beijing(2026, 6, 1, 10, 15), tick=False)
+    first = signed_in.get(pdf_url(registration)).content
+    assert "生成时间：2026年6月1日10:15" in text_of(first)
+    rendered = []
+    monkeypatch.setattr(pdf, "render_pdf", lambda html: rendered.append(html))
+    time_machine.move_to(beijing(2026, 6, 1, 10, 40), tick=False)
+    signed_in.force_login(registration.applicant)  # a new session: the last was idle too long
+    again = signed_in.get(pdf_url(registration)).content
+    assert again == first
+    assert rendered == []
+
+
+def test_a_decision_makes_a_new_record(signed_in, registration, time_machine):
+    time_machine.move_to(beijing(2026, 6, 1, 10), tick=False)
+    first = signed_in.get(pdf_url(registration)).content
+    reviewer = make_user(is_staff=True)
+    time_machine.move_to(beijing(2026, 6, 2, 10), tick=False)
+    registration.start_review(by=reviewer)
+    registration.reject(by=reviewer, reason="劳动合同照片与工作单位名称不一致，请核对后重新申请。")
+    signed_in.force_login(registration.applicant)
+    second = text_of(signed_in.get(pdf_url(registration)).content)
+    assert second != text_of(first)
+    assert "目前进度审核不通过" in second
+    assert "劳动合同照片与工作单位名称不一致" in second
+    assert "生成时间：2026年6月2日10:00" in second
+
+
+def test_warming_up_loads_the_fonts_once_for_the_process(monkeypatch):
+    monkeypatch.setattr(pdf, "_fonts", None)
+    pdf.warm_up()
+    fonts = pdf._fonts
+    assert fonts is not None
+    pdf.warm_up()
+    assert pdf._fonts is fonts
