@@ -12,7 +12,7 @@ PYTEST_WORKERS ?= 2
 # half past midnight when the UTC date is still the day before, and a leap day.
 CLOCKS ?= 2026-12-31T23:59:30+08:00 2027-01-01T00:30:00+08:00 2028-02-29T00:30:00+08:00
 
-.PHONY: install run test test-clock lint format bench clean
+.PHONY: install run test test-clock lint format bench loadtest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,13 @@ test-clock: install
 
 bench: install
 	$(BIN)/python -m benchmarks
+
+# The opening minutes against gunicorn, PostgreSQL and Redis on this machine (benchmarks/loadtest.py);
+# LOADTEST_ARGS="--applicants 2000 --users 100" for a shorter run.
+loadtest: install
+	$(BIN)/pip install --quiet -e ".[dev,load]"
+	@command -v wrk >/dev/null || scripts/system-deps.sh wrk
+	$(BIN)/python -m benchmarks.loadtest $(LOADTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

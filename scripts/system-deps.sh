@@ -4,10 +4,12 @@
 #   libpango         WeasyPrint's text layout
 #   chromium         the browser the Playwright tests drive (Playwright's own download is not used)
 #   poppler-utils    pdftoppm, to look at rendered PDFs
+#   wrk              (only `scripts/system-deps.sh wrk`, for make loadtest) an HTTP load generator
 # As root, missing packages are installed; otherwise the exact command is printed.
 set -euo pipefail
 
 missing=()
+for extra in "$@"; do command -v "$extra" >/dev/null 2>&1 || missing+=("$extra"); done
 fc-list :lang=zh 2>/dev/null | grep -qi "noto" || missing+=(fonts-noto-cjk)
 ldconfig -p 2>/dev/null | grep -q "libpango-1.0.so" || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing+=(chromium)

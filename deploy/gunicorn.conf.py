@@ -1,0 +1,23 @@
+"""gunicorn for the web processes (`gunicorn -c deploy/gunicorn.conf.py rentcenter.wsgi`).
+
+Synchronous workers, 2 × cores + 1 of them, as the README's deployment section says; each
+worker loads the PDF fonts when it starts, so the first 导出 PDF after a restart does not wait
+for them. Every value can be overridden on the command line or with GUNICORN_CMD_ARGS.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+timeout = 30
+graceful_timeout = 20
+# Behind nginx, which buffers slow clients: a short keep-alive is enough.
+keepalive = 5
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+
+
+def post_worker_init(worker) -> None:
+    from applications.pdf import warm_up
+
+    warm_up()
