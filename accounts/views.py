@@ -2,8 +2,10 @@
 更改手机号码. Each form posts to its own address; the 发送验证短信 button posts the same form to
 a send address (htmx swaps the form in place; without JavaScript the page is drawn again)."""
 
+import functools
 import time
 from functools import partial
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
 from django import forms
@@ -11,7 +13,9 @@ from django.conf import settings
 from django.contrib import auth, messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -27,6 +31,7 @@ from accounts.forms import (
 )
 from accounts.middleware import start_session_clock
 from accounts.models import User, mask_phone
+from rentcenter import pagecache
 from rentcenter.http import HtmxHttpRequest
 from rentcenter.ratelimit import client_ip
 from rentcenter.sms import recent_messages
@@ -251,3 +256,42 @@ def dev_sms(request: HttpRequest) -> HttpResponse:
         raise Http404
     context = {"sms_messages": recent_messages(), "backend": settings.SMS_BACKEND}
     return render(request, "accounts/dev_sms.html", context)
+
+
+# The header's account menu, a hole of every cached page (rentcenter.pagecache) -----------------
+
+_CSRF_PLACEHOLDER = "\x00csrf\x00"
+
+
+def _render_account_nav(request: HttpRequest, holes: list[dict]) -> list[str]:
+    user = request.user
+    if user.is_authenticated:
+        # The menu depends on these two facts and the logout form's token, which is put in
+        # after: the rest is rendered once per process.
+        html = _signed_in_nav(user.masked_phone, has_real_name=user.has_real_name)
+        html = html.replace(_CSRF_PLACEHOLDER, get_token(request))
+    else:
+        namespace = getattr(request.resolver_match, "namespace", "")  # None on error pages
+        html = _anonymous_nav(request.get_full_path(), namespace)
+    return [html for _ in holes]
+
+
+@functools.lru_cache(maxsize=1024)
+def _signed_in_nav(masked_phone: str, *, has_real_name: bool) -> str:
+    user = SimpleNamespace(
+        is_authenticated=True, masked_phone=masked_phone, has_real_name=has_real_name
+    )
+    context = {"user": user, "csrf_token": _CSRF_PLACEHOLDER}
+    return render_to_string("includes/account_nav.html", context)
+
+
+@functools.lru_cache(maxsize=1024)
+def _anonymous_nav(full_path: str, namespace: str) -> str:
+    request = SimpleNamespace(
+        get_full_path=lambda: full_path, resolver_match=SimpleNamespace(namespace=namespace)
+    )
+    context = {"user": SimpleNamespace(is_authenticated=False), "request": request}
+    return render_to_string("includes/account_nav.html", context)
+
+
+ACCOUNT_NAV = pagecache.HoleKind("account_nav", capture=dict, render=_render_account_nav)

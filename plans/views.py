@@ -1,9 +1,10 @@
+import functools
 from collections.abc import Iterable
 from types import SimpleNamespace
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Value
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -45,17 +46,28 @@ def announcement(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 def applicant_state(request: HttpRequest, plan_ids: Iterable[int]) -> dict[str, set[int]]:
     """Which of these plans the signed-in applicant has filled in and registered for, so each
-    card offers 查看填报信息 instead of 填报信息 and leads to the existing registration: two
-    indexed queries for a whole page of plans, none for an anonymous visitor."""
+    card offers 查看填报信息 instead of 填报信息 and leads to the existing registration: one
+    indexed query for a whole page of plans, none for an anonymous visitor."""
+    state: dict[str, set[int]] = {"submitted_plan_ids": set(), "registered_plan_ids": set()}
     if not request.user.is_authenticated:
-        return {"submitted_plan_ids": set(), "registered_plan_ids": set()}
+        return state
     plan_ids = list(plan_ids)
-    submitted = ApplicationInfo.objects.of(request.user).filter(plan_id__in=plan_ids)
-    registered = Registration.objects.of(request.user).active().filter(plan_id__in=plan_ids)
-    return {
-        "submitted_plan_ids": set(submitted.values_list("plan_id", flat=True)),
-        "registered_plan_ids": set(registered.values_list("plan_id", flat=True)),
-    }
+    submitted = (
+        ApplicationInfo.objects.of(request.user)
+        .filter(plan_id__in=plan_ids)
+        .values_list("plan_id", Value("submitted_plan_ids"))
+        .order_by()
+    )
+    registered = (
+        Registration.objects.of(request.user)
+        .active()
+        .filter(plan_id__in=plan_ids)
+        .values_list("plan_id", Value("registered_plan_ids"))
+        .order_by()
+    )
+    for plan_id, kind in submitted.union(registered):
+        state[kind].add(plan_id)
+    return state
 
 
 def _capture_plan(plan: Plan) -> dict[str, Any]:
@@ -72,11 +84,25 @@ def _capture_plan(plan: Plan) -> dict[str, Any]:
 def _render_plan_actions(request: HttpRequest, plans: list[dict[str, Any]]) -> list[str]:
     state = applicant_state(request, (plan["pk"] for plan in plans))
     return [
-        render_to_string(
-            "plans/includes/plan_actions.html", {"plan": SimpleNamespace(**plan), **state}
+        _plan_actions_html(
+            tuple(plan.items()),
+            submitted=plan["pk"] in state["submitted_plan_ids"],
+            registered=plan["pk"] in state["registered_plan_ids"],
         )
         for plan in plans
     ]
+
+
+@functools.lru_cache(maxsize=4096)
+def _plan_actions_html(plan: tuple, *, submitted: bool, registered: bool) -> str:
+    """The buttons depend on nothing else, so each combination is rendered once per process."""
+    fields = dict(plan)
+    context = {
+        "plan": SimpleNamespace(**fields),
+        "submitted_plan_ids": {fields["pk"]} if submitted else set(),
+        "registered_plan_ids": {fields["pk"]} if registered else set(),
+    }
+    return render_to_string("plans/includes/plan_actions.html", context)
 
 
 # A plan's buttons: 填报信息 / 查看填报信息 / 立即登记 / 已登记, for whoever is looking.

@@ -39,6 +39,7 @@ from typing import Any
 from django import template
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.messages import get_messages
 from django.contrib.messages.storage import default_storage as message_storage
 from django.core.cache import cache
 from django.db import transaction
@@ -46,7 +47,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, Quer
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.http import http_date, quote_etag
+from django.utils.http import http_date, quote_etag, urlencode
 from django.utils.safestring import SafeString, mark_safe
 
 logger = logging.getLogger(__name__)
@@ -84,6 +85,8 @@ def register_hole(kind: HoleKind) -> None:
 
 
 def _render_messages(request: HttpRequest, holes: list[dict[str, Any]]) -> list[str]:
+    if not get_messages(request):  # nothing to show: no template (and nothing marked as read)
+        return ["" for _ in holes]
     return [render_to_string("includes/messages.html", request=request) for _ in holes]
 
 
@@ -186,16 +189,16 @@ def public_page(
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            query = QueryDict(mutable=True)
-            for name in params:
-                if name in request.GET:
-                    query[name] = request.GET[name]
-            key = f"pagecache:page:{request.path}?{query.urlencode()}"
+            items = sorted((name, request.GET[name]) for name in params if name in request.GET)
+            key = page_key(request.path, items)
             stored = cache.get_many([VERSION_KEY, key])
             version = stored.get(VERSION_KEY) or current_version()
             page: Page | None = stored.get(key)
             now = time.time()
             if page is None or page.version != version or page.expires_at <= now:
+                query = QueryDict(mutable=True)
+                for name, value in items:
+                    query[name] = value
                 clean = _clean_request(request, query)
                 response, page = _render_skeleton(
                     view, request, clean, args, kwargs, version, until
@@ -203,11 +206,56 @@ def public_page(
                 if page is None:
                     return response
                 cache.set(key, page, timeout=max(1, math.ceil(page.expires_at - now)))
+            _remember(request.path)
             return _deliver(request, page, now)
 
         return wrapper
 
     return decorator
+
+
+def page_key(path: str, items: Sequence[tuple[str, str]]) -> str:
+    return f"pagecache:page:{path}?{urlencode(items)}"
+
+
+# Paths this process has served as cached pages: only these are looked up by the middleware,
+# so that other pages (登录, 信息填报 …) cost no cache round trip.
+_known_paths: set[str] = set()
+KNOWN_PATHS_LIMIT = 10_000
+
+
+def _remember(path: str) -> None:
+    if path not in _known_paths:
+        if len(_known_paths) >= KNOWN_PATHS_LIMIT:
+            _known_paths.clear()
+        _known_paths.add(path)
+
+
+class PageCacheMiddleware:
+    """Serves a cached public page to a visitor without session or message cookies before the
+    session, CSRF, authentication and message middleware and the URL resolver run: on opening
+    day most requests are such visits, and they then cost one cache round trip. Placed after
+    the security, clickjacking and static-file middleware, whose headers still apply. Anything
+    it does not find goes on to the view, whose decorator finds or renders the page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            request.method == "GET"
+            and request.path in _known_paths
+            and is_anonymous(request)
+            and "HTTP_HX_REQUEST" not in request.META
+        ):
+            key = page_key(request.path, sorted(request.GET.items()))
+            stored = cache.get_many([VERSION_KEY, key])
+            page: Page | None = stored.get(key)
+            now = time.time()
+            if page and page.version == stored.get(VERSION_KEY) and page.expires_at > now:
+                request.get_host()  # the host check the common middleware would make
+                return _deliver(request, page, now)
+        return self.get_response(request)
 
 
 def _clean_request(request: HttpRequest, query: QueryDict) -> HttpRequest:

@@ -194,9 +194,9 @@ def test_a_signed_in_page_is_private_and_costs_few_queries(
     client.force_login(applicant)
     Client().get("/")  # an anonymous visitor warmed the page
     client.get("/records/")  # the session's clock starts with its first request
-    # session and user (the database session backend without Redis), and two for the state
+    # session and user (the database session backend without Redis), and one for the state
     # of all ten plans; the session is not written
-    with django_assert_max_num_queries(4) as captured:
+    with django_assert_max_num_queries(3) as captured:
         response = client.get("/")
     assert not [q for q in captured.captured_queries if q["sql"].startswith("UPDATE")]
     assert response["Cache-Control"] == "private, no-cache"
@@ -291,3 +291,33 @@ def test_closing_a_plan_in_admin_shows_on_the_next_request(
     response = client.get("/")
     assertContains(response, "已结束")
     assertNotContains(response, reverse("applications:register", args=[plan.pk]))
+
+
+def test_a_warm_page_for_a_visitor_without_cookies_skips_the_rest_of_the_stack(
+    client, plan, monkeypatch
+):
+    from django.contrib.sessions.middleware import SessionMiddleware
+
+    urls = public_urls(plan)
+    first = {url: client.get(url) for url in urls}
+
+    def no_session(*args):
+        raise AssertionError("the session middleware ran")
+
+    monkeypatch.setattr(SessionMiddleware, "process_request", no_session)
+    for url in urls:
+        response = client.get(url)
+        assert response.content == first[url].content, url
+        assert response["X-Frame-Options"] == "DENY"
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Cache-Control"].startswith("public")
+    # A page the visitor's query string changes is left to the view.
+    with pytest.raises(AssertionError, match="the session middleware ran"):
+        client.get("/?page=2&utm_source=wechat")
+    with pytest.raises(AssertionError, match="the session middleware ran"):
+        client.get("/", HTTP_HX_REQUEST="true")
+
+
+def test_the_host_is_checked_on_the_fast_path_too(client, plan):
+    client.get("/")
+    assert client.get("/", HTTP_HOST="evil.example").status_code == 400
