@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_http_methods, require_POST
@@ -128,12 +129,12 @@ class DrawAdmin(admin.ModelAdmin):
             "<ol>{}</ol>",
             format_html_join(
                 "",
-                "<li>{}（{}；{} 公布）{}</li>",
+                "<li>{}（{} 公布，{}）{}</li>",
                 (
                     (
                         source.name,
+                        date_format(timezone.localtime(source.known_at), "Y年n月j日 H:i"),
                         source.rule_text,
-                        timezone.localtime(source.known_at).strftime("%Y-%m-%d %H:%M"),
                         f"：{source.numbers}" if source.numbers else "",
                     )
                     for source in obj.seed_sources.all()

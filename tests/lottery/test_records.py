@@ -55,6 +55,7 @@ def test_records_show_the_entry_code_as_soon_as_the_list_is_frozen(client):
     lookup = reverse("lottery:result", args=[frozen.plan_id]) + f"?code={code}#find"
     assertContains(response, f'href="{lookup}"')
     assertContains(response, "名单已冻结，尚未摇号")
+    assertContains(response, "在名单中查看")
     assertNotContains(response, "顺序号 第")
 
 

@@ -134,7 +134,7 @@ def test_finds_an_entry_code_in_the_frozen_list_before_the_draw(client):
     codes = sorted(draw.entries.values_list("code", flat=True))
     last = codes[-1]
     response = client.get(url(draw.plan), {"code": f" {last.lower()} "})
-    assertContains(response, f"摇号编码 <strong>{last}</strong>在冻结的名单中，尚未摇号。")
+    assertContains(response, f"摇号编码 <strong>{last}</strong> 在冻结的名单中，尚未摇号。")
     assertContains(response, 'href="?page=2#entries"')
     assertContains(response, "名单冻结后即可查找，确认自己在名单中")
 
@@ -144,7 +144,7 @@ def test_looking_up_a_code_does_not_load_the_list(client, django_assert_max_num_
     code = sorted(draw.entries.values_list("code", flat=True))[1700]
     with django_assert_max_num_queries(6) as queries:
         response = client.get(url(draw.plan), {"code": code, "page": 4})
-    assertContains(response, f"摇号编码 <strong>{code}</strong>在冻结的名单中")
+    assertContains(response, f"摇号编码 <strong>{code}</strong> 在冻结的名单中")
     assertContains(response, 'href="?page=4#entries"')
     # Every query of the entries reads one row, one page, or counts in the index.
     for query in queries.captured_queries:
