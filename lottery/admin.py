@@ -217,7 +217,8 @@ class DrawAdmin(admin.ModelAdmin):
         form, sources = FreezeForm(request.POST), SourceFormSet(request.POST, prefix="sources")
         if not (form.is_valid() and sources.is_valid()):
             # Re-checked when confirmed: a source's instant may have passed in the meantime.
-            context = {"plan": plan, "form": form, "sources": sources, "ended": True}
+            ended = plan.state == Plan.RegistrationState.ENDED
+            context = {"plan": plan, "form": form, "sources": sources, "ended": ended}
             return self.page(request, "freeze.html", "冻结名单", **context)
         try:
             draw = lottery.freeze(

@@ -250,6 +250,18 @@ def test_manager_enters_the_numbers_checks_the_seed_and_draws(
     assertContains(page, reverse("lottery:seed_txt", args=[plan.pk]))
 
 
+def test_the_draw_confirmation_goes_back_to_the_numbers_as_typed(manager_client):
+    plan = make_ended_plan()
+    make_registrations(plan, 2)
+    draw = freeze_earlier(plan, by=make_staff())
+    back = manager_client.post(run_url(draw), {**numbers_form(), "edit": "1"})
+    assertTemplateUsed(back, "lottery/admin/draw.html")
+    assertContains(back, 'value="31 07 19 03 25 12"')
+    assertContains(back, 'value="47，08，23，15，31"')
+    draw.refresh_from_db()
+    assert not draw.is_drawn
+
+
 def test_refuses_numbers_before_their_source_has_published_them(client, time_machine):
     time_machine.move_to(FREEZING, tick=False)
     draw = make_frozen_draw(count=2)  # the notary's numbers at 21:00, the lottery's at 21:05
@@ -395,6 +407,7 @@ def test_reviewer_may_look_but_not_freeze_or_draw(reviewer_client):
     view = reviewer_client.get(reverse("admin:lottery_draw_change", args=[frozen.pk]))
     assert view.status_code == 200
     assertContains(view, frozen.list_sha256)
+    assertContains(view, f"{LOTTERY_SOURCE}（2026年")  # the announced sources, no numbers yet
     assert reviewer_client.get(reverse("admin:lottery_entry_changelist")).status_code == 200
     assert not Draw.objects.filter(plan=plan).exists()
     frozen.refresh_from_db()
