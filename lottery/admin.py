@@ -1,4 +1,4 @@
-"""摇号 in admin: 冻结名单 and 录入种子并摇号, each a form, a confirmation page, then the step.
+"""摇号 in admin: 冻结名单 and 录入号码并摇号, each a form, a confirmation page, then the step.
 
 The draw and its entries are never edited through admin: the only changes are the two steps,
 which call lottery/draw.py. 配租管理员 hold add_draw (冻结名单) and change_draw (摇号);
@@ -9,16 +9,19 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.decorators import method_decorator
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_http_methods, require_POST
 
 from lottery import draw as lottery
-from lottery.forms import DrawForm, FreezeForm
+from lottery import verify
+from lottery.forms import FreezeForm, NumbersForm, SourceFormSet, TypedSeedForm
 from lottery.models import Draw, Eligibility, Entry, PriorityGroup, PriorityGroupOffering
 from plans.models import Plan
 
@@ -52,25 +55,6 @@ class DrawAdmin(admin.ModelAdmin):
     list_filter = ("state",)
     list_select_related = ("plan",)
     search_fields = ("plan__title",)
-    fieldsets = [
-        (None, {"fields": ("plan", "state", "steps")}),
-        (
-            "冻结的名单",
-            {
-                "fields": (
-                    "eligibility",
-                    "entry_count",
-                    "group_list",
-                    "list_sha256",
-                    "algorithm",
-                    "announced_seed_source",
-                    "frozen_at",
-                    "frozen_by",
-                )
-            },
-        ),
-        ("摇号", {"fields": ("seed", "seed_source", "drawn_at", "drawn_by")}),
-    ]
     readonly_fields = [
         "plan",
         "state",
@@ -80,6 +64,9 @@ class DrawAdmin(admin.ModelAdmin):
         "group_list",
         "list_sha256",
         "algorithm",
+        "seed_rule",
+        "source_list",
+        "canonical",
         "announced_seed_source",
         "frozen_at",
         "frozen_by",
@@ -88,6 +75,24 @@ class DrawAdmin(admin.ModelAdmin):
         "drawn_at",
         "drawn_by",
     ]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Draw | None = None) -> list:
+        frozen = ["eligibility", "entry_count", "group_list", "list_sha256", "algorithm"]
+        frozen += ["seed_rule", "frozen_at", "frozen_by"]
+        if obj is not None and not obj.seeded_by_sources:
+            frozen.insert(-2, "announced_seed_source")
+            drawn = ["seed", "seed_source", "drawn_at", "drawn_by"]
+        else:
+            frozen.insert(-2, "source_list")
+            drawn = ["canonical", "seed", "drawn_at", "drawn_by"]
+        return [
+            (None, {"fields": ["plan", "state", "steps"]}),
+            ("冻结的名单", {"fields": frozen}),
+            ("摇号", {"fields": drawn}),
+        ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Draw]:
+        return super().get_queryset(request).prefetch_related("seed_sources")
 
     # Created only by 冻结名单, changed only by 摇号, never deleted: the change form is a view.
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -109,9 +114,40 @@ class DrawAdmin(admin.ModelAdmin):
         )
         if obj.is_drawn:
             result = reverse("lottery:result_txt", args=[obj.plan_id])
-            return format_html('{} · <a href="{}">result.txt</a>', links, result)
+            links = format_html('{} · <a href="{}">result.txt</a>', links, result)
+            if obj.seeded_by_sources:
+                seed = reverse("lottery:seed_txt", args=[obj.plan_id])
+                links = format_html('{} · <a href="{}">seed.txt</a>', links, seed)
+            return links
         run = reverse("admin:lottery_draw_run", args=[obj.pk])
-        return format_html('<a class="button" href="{}">录入种子并摇号</a> {}', run, links)
+        return format_html('<a class="button" href="{}">{}</a> {}', run, run_title(obj), links)
+
+    @admin.display(description="种子来源")
+    def source_list(self, obj: Draw) -> str:
+        """The announced sources, with their numbers once drawn."""
+        return format_html(
+            "<ol>{}</ol>",
+            format_html_join(
+                "",
+                "<li>{}（{} 公布，{}）{}</li>",
+                (
+                    (
+                        source.name,
+                        date_format(timezone.localtime(source.known_at), "Y年n月j日 H:i"),
+                        source.rule_text,
+                        f"：{source.numbers}" if source.numbers else "",
+                    )
+                    for source in obj.seed_sources.all()
+                ),
+            ),
+        )
+
+    @admin.display(description="规范字符串")
+    def canonical(self, obj: Draw) -> str:
+        if not (obj.is_drawn and obj.seeded_by_sources):
+            return "—"
+        sources = [source.as_source() for source in obj.seed_sources.all()]
+        return verify.canonical_string(sources)
 
     @admin.display(description="摇号分组")
     def group_list(self, obj: Draw) -> str:
@@ -152,19 +188,24 @@ class DrawAdmin(admin.ModelAdmin):
 
     @method_decorator(require_http_methods(["GET", "POST"]))
     def freeze_view(self, request: HttpRequest, plan_id: int) -> HttpResponse:
-        """GET: choose who draws and announce the seed's source; POST: the confirmation page."""
+        """GET: choose who draws and announce the seed's sources; POST: the confirmation page."""
         self.require(request, FREEZE_PERMISSION)
         plan = get_object_or_404(Plan, pk=plan_id)
         if Draw.objects.filter(plan=plan).exists():
             messages.warning(request, "该计划的名单已经冻结。")
             return redirect("admin:lottery_draw_change", plan.draw.pk)
-        form = FreezeForm(request.POST if request.method == "POST" else None)
-        context = {"plan": plan, "form": form, "ended": plan.state == Plan.RegistrationState.ENDED}
-        if request.method == "POST" and form.is_valid():
+        data = request.POST if request.method == "POST" else None
+        form, sources = FreezeForm(data), SourceFormSet(data, prefix="sources")
+        context = {"plan": plan, "form": form, "sources": sources}
+        context["ended"] = plan.state == Plan.RegistrationState.ENDED
+        # "返回修改" on the confirmation page posts the values back to this form.
+        checking = request.method == "POST" and "edit" not in request.POST
+        if checking and form.is_valid() and sources.is_valid():
             eligibility = Eligibility(form.cleaned_data["mode"])
             context["eligibility"] = eligibility
             context["count"] = lottery.eligible_registrations(plan, eligibility).count()
             context["groups"], _ = lottery.groups_of(plan)
+            context["announcements"] = sources.announcements()
             return self.page(request, "freeze_check.html", "确认冻结名单", **context)
         return self.page(request, "freeze.html", "冻结名单", **context)
 
@@ -173,64 +214,90 @@ class DrawAdmin(admin.ModelAdmin):
         """冻结名单, then the draw's page."""
         self.require(request, FREEZE_PERMISSION)
         plan = get_object_or_404(Plan, pk=plan_id)
-        form = FreezeForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, "请重新选择并填写。")
-            return redirect("admin:lottery_draw_freeze", plan.pk)
+        form, sources = FreezeForm(request.POST), SourceFormSet(request.POST, prefix="sources")
+        if not (form.is_valid() and sources.is_valid()):
+            # Re-checked when confirmed: a source's instant may have passed in the meantime.
+            ended = plan.state == Plan.RegistrationState.ENDED
+            context = {"plan": plan, "form": form, "sources": sources, "ended": ended}
+            return self.page(request, "freeze.html", "冻结名单", **context)
         try:
             draw = lottery.freeze(
                 plan=plan,
                 mode=form.cleaned_data["mode"],
                 by=request.user,
-                seed_source=form.cleaned_data["seed_source"],
+                sources=sources.announcements(),
             )
         except lottery.LotteryError as refusal:
             messages.error(request, str(refusal))
             return redirect("admin:plans_plan_change", plan.pk)
         messages.success(
             request,
-            f"名单已冻结：{draw.entry_count} 人，SHA-256 {draw.list_sha256}。已在公示页公布。",
+            f"名单已冻结：{draw.entry_count} 人，SHA-256 {draw.list_sha256}。"
+            "名单和种子来源已在公示页公布。",
         )
         return redirect("admin:lottery_draw_change", draw.pk)
 
-    # 录入种子并摇号 ----------------------------------------------------------------------------
+    # 录入号码并摇号 ----------------------------------------------------------------------------
+
+    @staticmethod
+    def draw_form(draw: Draw, data=None) -> NumbersForm | TypedSeedForm:
+        """The sources' numbers; for a list frozen before seeds came from public numbers, the
+        typed seed, with the source announced in words as its default."""
+        if draw.seeded_by_sources:
+            return NumbersForm(data, sources=list(draw.seed_sources.order_by("position")))
+        return TypedSeedForm(data, initial={"seed_source": draw.announced_seed_source})
 
     @method_decorator(require_http_methods(["GET", "POST"]))
     def run_view(self, request: HttpRequest, draw_id: int) -> HttpResponse:
-        """GET: enter the seed and its source; POST: the confirmation page with the list hash."""
+        """GET: enter the numbers (or seed); POST: the confirmation page with the seed."""
         self.require(request, DRAW_PERMISSION)
         draw = get_object_or_404(Draw.objects.select_related("plan"), pk=draw_id)
         if draw.is_drawn:
             messages.warning(request, "该计划已经摇号，结果不能更改。")
             return redirect("admin:lottery_draw_change", draw.pk)
-        initial = {"seed_source": draw.announced_seed_source}
-        form = DrawForm(request.POST if request.method == "POST" else None, initial=initial)
+        form = self.draw_form(draw, request.POST if request.method == "POST" else None)
         context = {"draw": draw, "plan": draw.plan, "form": form}
-        if request.method == "POST" and form.is_valid():
+        checking = request.method == "POST" and "edit" not in request.POST
+        if checking and form.is_valid():
+            if draw.seeded_by_sources:
+                checked = form.checked_sources()
+                context["checked"] = zip(form.sources, checked, strict=True)
+                context["canonical"] = verify.canonical_string(checked)
+                context["seed"] = verify.seed_from(checked)
             return self.page(request, "draw_check.html", "确认摇号", **context)
-        return self.page(request, "draw.html", "录入种子并摇号", **context)
+        return self.page(request, "draw.html", run_title(draw), **context)
 
     @method_decorator(require_POST)
-    def run_confirm_view(self, request: HttpRequest, draw_id: int) -> HttpResponseRedirect:
+    def run_confirm_view(self, request: HttpRequest, draw_id: int) -> HttpResponse:
         """摇号, then the draw's page."""
         self.require(request, DRAW_PERMISSION)
         draw = get_object_or_404(Draw.objects.select_related("plan"), pk=draw_id)
-        form = DrawForm(request.POST)
+        if draw.is_drawn:
+            messages.error(request, "该计划已经摇号，结果不能更改。")
+            return redirect("admin:lottery_draw_change", draw.pk)
+        form = self.draw_form(draw, request.POST)
         if not form.is_valid():
-            messages.error(request, "请重新录入种子。")
-            return redirect("admin:lottery_draw_run", draw.pk)
+            context = {"draw": draw, "plan": draw.plan, "form": form}
+            return self.page(request, "draw.html", run_title(draw), **context)
         try:
-            lottery.draw(
-                plan=draw.plan,
-                seed=form.cleaned_data["seed"],
-                seed_source=form.cleaned_data["seed_source"],
-                by=request.user,
-            )
+            if draw.seeded_by_sources:
+                lottery.draw(plan=draw.plan, numbers=form.numbers(), by=request.user)
+            else:
+                lottery.draw_with_typed_seed(
+                    plan=draw.plan,
+                    seed=form.cleaned_data["seed"],
+                    seed_source=form.cleaned_data["seed_source"],
+                    by=request.user,
+                )
         except lottery.LotteryError as refusal:
             messages.error(request, str(refusal))
             return redirect("admin:lottery_draw_change", draw.pk)
         messages.success(request, "摇号完成，结果已公布，并已向每位参加摇号的申请人发送短信。")
         return redirect("admin:lottery_draw_change", draw.pk)
+
+
+def run_title(draw: Draw) -> str:
+    return "录入号码并摇号" if draw.seeded_by_sources else "录入种子并摇号"
 
 
 @admin.register(Entry)

@@ -2,11 +2,16 @@
 
 1. freeze(): after registration has ended (server time), the eligible registrations become
    entries with random public codes, and the SHA-256 of the list (entries.txt) is stored to be
-   published before the draw, together with where the seed will come from.
-2. draw(): with the seed obtained from that source, the order is computed by the published
-   algorithm (lottery/verify.py), every entry gets its 顺序号, and each entrant gets an SMS
-   once the transaction commits. A Draw row lock makes a second draw, even a concurrent one,
-   fail instead of overwriting the first.
+   published before the draw, together with the seed's sources: public numbers, each source
+   with the instant its numbers become known, which must come after the freeze.
+2. draw(): staff enter each source's numbers, once they are known; the seed is computed from
+   them (RFC 3797's canonical string, then SHA-256: lottery/verify.py), never typed, so no one
+   can try seeds until one favours somebody. The order is computed by the published algorithm,
+   every entry gets its 顺序号, and each entrant gets an SMS once the transaction commits. A
+   Draw row lock makes a second draw, even a concurrent one, fail instead of overwriting the
+   first.
+   draw_with_typed_seed() draws a list frozen before seeds came from public numbers (seed rule
+   "typed"), with the seed staff type, as such lists were announced.
 
 Priority groups (PRODUCT.md, issue "a publicly verifiable draw": "priority groups the plan
 defines are drawn separately, in order"): a plan may define an ordered list of PriorityGroups,
@@ -19,16 +24,21 @@ of entries.txt, so the grouping is published (and hashed) before the seed is kno
 """
 
 import secrets
+from collections.abc import Sequence
+from datetime import datetime
 from functools import partial
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import CharField, QuerySet
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from accounts.models import User
 from applications.models import Registration
-from lottery.models import Draw, Eligibility, Entry
+from lottery import verify
+from lottery.models import MAX_NUMBERS, Draw, Eligibility, Entry, SeedRule, SeedSource
 from lottery.verify import (
     ALGORITHM,
     CODE_ALPHABET,
@@ -42,7 +52,7 @@ from lottery.verify import (
 from plans.models import Plan
 from rentcenter.sms import send_sms
 
-__all__ = ["draw", "freeze", "list_hash", "new_entry_codes", "order"]
+__all__ = ["draw", "draw_with_typed_seed", "freeze", "list_hash", "new_entry_codes", "order"]
 
 # Rows fetched at a time when texting the entrants.
 BATCH_SIZE = 2000
@@ -51,6 +61,15 @@ SINGLE_GROUP = "全部"
 
 class LotteryError(Exception):
     """A step the draw's current state does not allow; the message is for staff."""
+
+
+class Announcement(NamedTuple):
+    """A seed source as staff announce it when freezing the list."""
+
+    name: str
+    known_at: datetime  # when its numbers become known: after the freeze
+    count: int  # how many numbers it gives
+    ordered: bool = False  # its numbers count in the order drawn, not sorted
 
 
 def new_entry_codes(count: int) -> list[str]:
@@ -90,8 +109,30 @@ def groups_of(plan: Plan) -> tuple[list[dict], dict[int, int]]:
     return groups, group_of
 
 
-def freeze(*, plan: Plan, mode: str, by: User, seed_source: str = "") -> Draw:
-    """冻结名单: fix the entries of the plan's draw and the hash of their list, once."""
+def check_announcements(sources: Sequence[Announcement], *, frozen_at: datetime) -> None:
+    """The sources may be frozen with the list: named, counted, known only after the freeze."""
+    if not sources:
+        raise LotteryError("请至少预告一个种子来源。")
+    max_name = SeedSource._meta.get_field("name").max_length
+    for number, source in enumerate(sources, start=1):
+        try:
+            verify.check_source_name(source.name)
+        except ValueError:
+            raise LotteryError(f"种子来源 {number} 的名称必须是一行文字。") from None
+        if len(source.name) > max_name:
+            raise LotteryError(f"种子来源 {number} 的名称不能超过 {max_name} 个字符。")
+        if not 1 <= source.count <= MAX_NUMBERS:
+            raise LotteryError(f"种子来源 {number} 的号码个数必须在 1 到 {MAX_NUMBERS} 之间。")
+        if source.known_at <= frozen_at:
+            raise LotteryError(
+                f"种子来源“{source.name}”的号码公布时间必须晚于冻结名单的时间：名单冻结后才能"
+                "知道的号码，才能证明种子不是事先挑选的。"
+            )
+
+
+def freeze(*, plan: Plan, mode: str, by: User, sources: Sequence[Announcement]) -> Draw:
+    """冻结名单: fix the entries of the plan's draw, the hash of their list and the seed's
+    sources, once."""
     eligibility = Eligibility(mode)
     with transaction.atomic():
         # The plan's row lock makes two freezes of one plan wait for each other.
@@ -100,6 +141,8 @@ def freeze(*, plan: Plan, mode: str, by: User, seed_source: str = "") -> Draw:
             raise LotteryError("登记尚未结束，不能冻结名单。")
         if Draw.objects.filter(plan=plan).exists():
             raise LotteryError("该计划的名单已经冻结，不能再次冻结。")
+        frozen_at = timezone.now()
+        check_announcements(sources, frozen_at=frozen_at)
         groups, group_of = groups_of(plan)
         registrations = list(
             eligible_registrations(plan, eligibility)
@@ -127,16 +170,49 @@ def freeze(*, plan: Plan, mode: str, by: User, seed_source: str = "") -> Draw:
             entry_count=len(rows),
             list_sha256=list_hash([entry_line(c, g, grouped=grouped) for _pk, c, g in rows]),
             algorithm=ALGORITHM,
-            announced_seed_source=seed_source.strip(),
-            frozen_at=timezone.now(),
+            seed_rule=SeedRule.RFC3797,
+            frozen_at=frozen_at,
             frozen_by=by,
+        )
+        SeedSource.objects.bulk_create(
+            SeedSource(draw=draw, position=position, **source._asdict())
+            for position, source in enumerate(sources, start=1)
         )
         insert_entries(draw, rows)
     return draw
 
 
-def draw(*, plan: Plan, seed: str, seed_source: str, by: User) -> Draw:
-    """录入种子并摇号: order the frozen entries by the seed, once, and tell each entrant."""
+def draw(*, plan: Plan, numbers: Sequence[Sequence[int]], by: User) -> Draw:
+    """录入号码并摇号: the sources' numbers, in their announced order, give the seed; order the
+    frozen entries by it, once, and tell each entrant."""
+    with transaction.atomic():
+        lottery = locked_draw(plan)
+        if not lottery.seeded_by_sources:
+            raise LotteryError("该计划的名单冻结时预告的是文字种子来源，请录入种子。")
+        sources = list(lottery.seed_sources.order_by("position"))
+        if len(numbers) != len(sources):
+            raise LotteryError(f"请录入全部 {len(sources)} 个种子来源的号码。")
+        now = timezone.now()
+        for source, given in zip(sources, numbers, strict=True):
+            if now < source.known_at:
+                known_at = date_format(timezone.localtime(source.known_at), "Y年n月j日 H:i")
+                raise LotteryError(f"“{source.name}”的号码 {known_at} 才公布，现在不能录入。")
+            if len(given) != source.count:
+                raise LotteryError(
+                    f"“{source.name}”应有 {source.count} 个号码，录入了 {len(given)} 个。"
+                )
+            try:
+                source.numbers = " ".join(verify.canonical_number(number) for number in given)
+            except ValueError:
+                raise LotteryError(f"“{source.name}”的号码必须是不超过 18 位的整数。") from None
+        seed = verify.seed_from([source.as_source() for source in sources])
+        for source in sources:
+            source.save(update_fields=["numbers"])
+        return order_entries(lottery, seed=seed, seed_source="", by=by)
+
+
+def draw_with_typed_seed(*, plan: Plan, seed: str, seed_source: str, by: User) -> Draw:
+    """录入种子并摇号 for a list frozen with a source announced in words (seed rule "typed")."""
     try:
         check_seed(seed)
     except ValueError:
@@ -146,26 +222,40 @@ def draw(*, plan: Plan, seed: str, seed_source: str, by: User) -> Draw:
     if not seed_source.strip():
         raise LotteryError("请填写种子来源。")
     with transaction.atomic():
-        try:
-            # Locked until commit: a second draw waits here, then finds the state drawn.
-            lottery = Draw.objects.select_for_update().get(plan=plan)
-        except Draw.DoesNotExist:
-            raise LotteryError("名单尚未冻结，不能摇号。") from None
-        if lottery.is_drawn:
-            raise LotteryError("该计划已经摇号，结果不能更改。")
-        rows = list(lottery.entries.values_list("pk", "code", "group"))
-        lines = [entry_line(code, group, grouped=lottery.grouped) for _pk, code, group in rows]
-        if list_hash(lines) != lottery.list_sha256:
-            raise LotteryError("名单与冻结时公布的 SHA-256 不一致，已停止摇号。")
-        placements = draw_order(seed=seed, entries=[(code, group) for _pk, code, group in rows])
-        write_positions(placements, {code: pk for pk, code, _group in rows})
-        lottery.state = Draw.State.DRAWN
-        lottery.seed, lottery.seed_source = seed, seed_source.strip()
-        lottery.drawn_at, lottery.drawn_by = timezone.now(), by
-        lottery.save(update_fields=["state", "seed", "seed_source", "drawn_at", "drawn_by"])
-        # One callback for all entrants, run after commit: queueing 100,000 messages here
-        # took about 2 seconds inside the transaction, with the Draw row locked.
-        transaction.on_commit(partial(notify_entrants, draw_id=lottery.pk))
+        lottery = locked_draw(plan)
+        if lottery.seeded_by_sources:
+            raise LotteryError("该计划的种子由预告来源的号码计算，不能直接录入种子。")
+        return order_entries(lottery, seed=seed, seed_source=seed_source.strip(), by=by)
+
+
+def locked_draw(plan: Plan) -> Draw:
+    """The plan's frozen draw, locked until commit: a second draw waits here, then finds the
+    state drawn. Call inside a transaction."""
+    try:
+        lottery = Draw.objects.select_for_update().get(plan=plan)
+    except Draw.DoesNotExist:
+        raise LotteryError("名单尚未冻结，不能摇号。") from None
+    if lottery.is_drawn:
+        raise LotteryError("该计划已经摇号，结果不能更改。")
+    return lottery
+
+
+def order_entries(lottery: Draw, *, seed: str, seed_source: str, by: User) -> Draw:
+    """Order the locked draw's entries by the seed, store every 顺序号 and the seed, and text
+    the entrants after commit."""
+    rows = list(lottery.entries.values_list("pk", "code", "group"))
+    lines = [entry_line(code, group, grouped=lottery.grouped) for _pk, code, group in rows]
+    if list_hash(lines) != lottery.list_sha256:
+        raise LotteryError("名单与冻结时公布的 SHA-256 不一致，已停止摇号。")
+    placements = draw_order(seed=seed, entries=[(code, group) for _pk, code, group in rows])
+    write_positions(placements, {code: pk for pk, code, _group in rows})
+    lottery.state = Draw.State.DRAWN
+    lottery.seed, lottery.seed_source = seed, seed_source
+    lottery.drawn_at, lottery.drawn_by = timezone.now(), by
+    lottery.save(update_fields=["state", "seed", "seed_source", "drawn_at", "drawn_by"])
+    # One callback for all entrants, run after commit: queueing 100,000 messages here
+    # took about 2 seconds inside the transaction, with the Draw row locked.
+    transaction.on_commit(partial(notify_entrants, draw_id=lottery.pk))
     return lottery
 
 

@@ -1,5 +1,6 @@
-"""摇号结果: the public page of a plan's draw, the two published files, and the verifier."""
+"""摇号结果: the public page of a plan's draw, the published files, and the verifier."""
 
+from functools import cached_property
 from pathlib import Path
 from typing import NamedTuple
 
@@ -25,6 +26,19 @@ class Row(NamedTuple):
     code: str
 
 
+class ListPaginator(Paginator):
+    """Pages of a frozen list whose length the draw stored when freezing it: no COUNT over
+    up to 10^5 entries on every page view."""
+
+    def __init__(self, object_list, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self.known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self.known_count
+
+
 def draw_or_404(plan_id: int) -> Draw:
     """The draw of a public plan, once its list is frozen."""
     draw = Draw.objects.filter(plan=public_plan_or_404(plan_id)).first()
@@ -43,6 +57,10 @@ def result(request: HtmxHttpRequest, plan_id: int) -> HttpResponse:
     if draw:
         context["page"], context["rows"] = entries_page(draw, request.GET.get("page"))
         context["found"] = find_code(draw, request.GET.get("code", ""))
+        context["sources"] = list(draw.seed_sources.order_by("position"))
+        if draw.is_drawn and draw.seeded_by_sources:
+            sources = [source.as_source() for source in context["sources"]]
+            context["canonical"] = verify.canonical_string(sources)
     template_name = "lottery/result.html"
     if request.htmx and draw:
         template_name += "#entries"  # a page of the list, asked for by the pagination links
@@ -55,7 +73,7 @@ def entries_page(draw: Draw, number: str | None) -> tuple:
     entries = draw.entries.order_by(ordering).values_list(
         "overall_position", "group", "position", "code"
     )
-    page = Paginator(entries, ENTRIES_PER_PAGE).get_page(number)
+    page = ListPaginator(entries, ENTRIES_PER_PAGE, count=draw.entry_count).get_page(number)
     rows = [
         Row(overall, draw.group_name(group), position, code)
         for overall, group, position, code in page.object_list
@@ -95,6 +113,17 @@ def result_txt(request: HttpRequest, plan_id: int) -> StreamingHttpResponse:
     if not draw.is_drawn:
         raise Http404
     return text_file(publication.result_chunks(draw), f"lottery-{plan_id}-result.txt")
+
+
+@require_GET
+def seed_txt(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """seed.txt: the sources' numbers the seed was computed from, once drawn."""
+    draw = draw_or_404(plan_id)
+    if not (draw.is_drawn and draw.seeded_by_sources):
+        raise Http404
+    response = HttpResponse(publication.seed_txt(draw), content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="lottery-{plan_id}-seed.txt"'
+    return response
 
 
 @require_GET

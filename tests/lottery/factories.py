@@ -3,8 +3,9 @@ registration has ended. The applicants are real rows, but without uploads: the l
 looks at documents."""
 
 import itertools
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+import time_machine
 from django.utils import timezone
 
 from accounts.idcard import Sex
@@ -80,27 +81,98 @@ def make_registrations(
     )
 
 
-SEED = "08 15 23 31 47"
+# The worked example of the tests: two sources, a lottery's numbers (a set, sorted) and a
+# notary's (counted in the order drawn). Their canonical string, by hand: each number followed
+# by ".", the first source's numbers ascending, each source closed by "/"; the seed is its
+# SHA-256, as `printf '%s' '3.7.12.19.25.31./47.8.23.15.31./' | sha256sum` prints it.
+LOTTERY_SOURCE = "中国福利彩票 双色球 第2026150期 红色球开奖号码"
+NOTARY_SOURCE = "2026年12月20日 北京市方正公证处现场摇出的5个号码"
+NUMBERS = [[31, 7, 19, 3, 25, 12], [47, 8, 23, 15, 31]]
+CANONICAL = "3.7.12.19.25.31./47.8.23.15.31./"
+SEED = "9aac0e88051f340b19832b9f36d48dc71259363859a28451c04ec8c451bfce0c"
+
+# Draws made before seeds came from public numbers announced a source in words and took a
+# typed seed.
+TYPED_SEED = "08 15 23 31 47"
 SEED_SOURCE = "2026年12月20日 北京市方正公证处 公开摇出的号码"
 
 
+def announcements(after: datetime | None = None) -> list:
+    """The two sources of the worked example, their numbers known 10 and 15 minutes after
+    `after` (now)."""
+    from lottery.draw import Announcement
+
+    after = after or timezone.now()
+    return [
+        Announcement(LOTTERY_SOURCE, after + timedelta(minutes=15), count=6),
+        Announcement(NOTARY_SOURCE, after + timedelta(minutes=10), count=5, ordered=True),
+    ]
+
+
+def freeze_earlier(plan: Plan, *, by: User, mode: str = "active"):
+    """冻结名单 half an hour ago (registration ended an hour ago), announcing the two sources,
+    so that their numbers are known now."""
+    from lottery import draw as lottery
+
+    with time_machine.travel(timezone.now() - timedelta(minutes=30), tick=False):
+        return lottery.freeze(plan=plan, mode=mode, by=by, sources=announcements())
+
+
 def make_frozen_draw(plan: Plan | None = None, *, count: int = 5, **freeze):
-    """A plan whose registration ended, with `count` registrations and its list frozen."""
+    """A plan whose registration ended, with `count` registrations and its list frozen now,
+    with the two sources of the worked example announced."""
     from lottery import draw as lottery
     from tests.factories import make_user
 
     plan = plan or make_ended_plan()
     make_registrations(plan, count)
-    fields = {"mode": "active", "by": make_user(), "seed_source": SEED_SOURCE, **freeze}
+    fields = {"mode": "active", "by": make_user(), "sources": announcements(), **freeze}
     return lottery.freeze(plan=plan, **fields)
 
 
-def make_drawn_draw(plan: Plan | None = None, *, count: int = 5, seed: str = SEED):
-    """As make_frozen_draw, then drawn with `seed`."""
+def make_drawn_draw(plan: Plan | None = None, *, count: int = 5):
+    """As make_frozen_draw half an hour ago, then drawn now with the worked example's numbers."""
     from lottery import draw as lottery
+    from tests.factories import make_user
 
-    frozen = make_frozen_draw(plan, count=count)
-    return lottery.draw(plan=frozen.plan, seed=seed, seed_source=SEED_SOURCE, by=frozen.frozen_by)
+    plan = plan or make_ended_plan()
+    make_registrations(plan, count)
+    frozen = freeze_earlier(plan, by=make_user())
+    return lottery.draw(plan=plan, numbers=NUMBERS, by=frozen.frozen_by)
+
+
+def make_typed_draw(plan: Plan | None = None, *, count: int = 5, drawn: bool = True):
+    """A draw as lists were frozen before seeds came from public numbers (seed rule "typed"):
+    the source announced in words, the seed typed at the draw. Built row by row as the freeze
+    of that time did, since freeze() now always announces sources."""
+    from lottery import draw as lottery
+    from lottery import verify
+    from lottery.models import Draw, SeedRule
+    from tests.factories import make_user
+
+    plan = plan or make_ended_plan()
+    registrations = make_registrations(plan, count)
+    codes = lottery.new_entry_codes(count)
+    staff = make_user()
+    draw = Draw.objects.create(
+        plan=plan,
+        eligibility="active",
+        groups=lottery.groups_of(plan)[0],
+        entry_count=count,
+        list_sha256=verify.list_hash(codes),
+        algorithm=verify.ALGORITHM,
+        seed_rule=SeedRule.TYPED,
+        announced_seed_source=SEED_SOURCE,
+        frozen_at=timezone.now(),
+        frozen_by=staff,
+    )
+    rows = [(r.pk, code, 1) for r, code in zip(registrations, codes, strict=True)]
+    lottery.insert_entries(draw, rows)
+    if not drawn:
+        return draw
+    return lottery.draw_with_typed_seed(
+        plan=plan, seed=TYPED_SEED, seed_source=SEED_SOURCE, by=staff
+    )
 
 
 def make_plan_manager():

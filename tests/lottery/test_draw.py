@@ -11,17 +11,27 @@ from django.db import IntegrityError, close_old_connections, connection, transac
 from applications.models import Progress
 from lottery import draw as lottery
 from lottery import publication, verify
-from lottery.models import Draw, Entry, PriorityGroup, PriorityGroupOffering
+from lottery.draw import Announcement
+from lottery.models import Draw, Entry, PriorityGroup, PriorityGroupOffering, SeedSource
 from plans.models import Plan
 from rentcenter import sms
 from tests.clock import beijing
 from tests.factories import make_plan, make_project, make_staff
-from tests.lottery.factories import make_ended_plan, make_registrations
+from tests.lottery.factories import (
+    LOTTERY_SOURCE,
+    NOTARY_SOURCE,
+    NUMBERS,
+    SEED,
+    SEED_SOURCE,
+    TYPED_SEED,
+    announcements,
+    freeze_earlier,
+    make_ended_plan,
+    make_registrations,
+    make_typed_draw,
+)
 
 pytestmark = pytest.mark.django_db
-
-SEED = "08 15 23 31 47"
-SOURCE = "2026年12月20日 北京市方正公证处 公开摇出的号码"
 
 
 @pytest.fixture(autouse=True)
@@ -37,9 +47,15 @@ def staff():
     return make_staff()
 
 
-def freeze_and_draw(plan: Plan, staff, *, mode: str = "active", seed: str = SEED) -> Draw:
-    lottery.freeze(plan=plan, mode=mode, by=staff, seed_source=SOURCE)
-    return lottery.draw(plan=plan, seed=seed, seed_source=SOURCE, by=staff)
+def freeze(plan: Plan, staff, *, mode: str = "active") -> Draw:
+    """冻结名单 now, announcing the two sources of the worked example."""
+    return lottery.freeze(plan=plan, mode=mode, by=staff, sources=announcements())
+
+
+def freeze_and_draw(plan: Plan, staff, *, mode: str = "active") -> Draw:
+    """冻结名单 half an hour ago, then the draw now with the sources' numbers."""
+    freeze_earlier(plan, by=staff, mode=mode)
+    return lottery.draw(plan=plan, numbers=NUMBERS, by=staff)
 
 
 def test_refuses_to_freeze_before_registration_ends(staff):
@@ -51,39 +67,39 @@ def test_refuses_to_freeze_before_registration_ends(staff):
         time_machine.travel(ends - timedelta(minutes=1), tick=False),
         pytest.raises(lottery.LotteryError, match="登记尚未结束"),
     ):
-        lottery.freeze(plan=plan, mode="active", by=staff)
+        freeze(plan, staff)
     assert not Draw.objects.exists()
     with time_machine.travel(ends, tick=False):
-        draw = lottery.freeze(plan=plan, mode="active", by=staff)
+        draw = freeze(plan, staff)
     assert draw.entry_count == 3
 
 
 def test_a_closed_plan_may_be_frozen_before_its_end_date(staff):
     plan = make_plan(status=Plan.Status.CLOSED)
     make_registrations(plan, 2)
-    assert lottery.freeze(plan=plan, mode="active", by=staff).entry_count == 2
+    assert freeze(plan, staff).entry_count == 2
 
 
 def test_refuses_a_second_freeze(staff):
     plan = make_ended_plan()
     make_registrations(plan, 3)
-    lottery.freeze(plan=plan, mode="active", by=staff)
+    freeze(plan, staff)
     with pytest.raises(lottery.LotteryError, match="已经冻结"):
-        lottery.freeze(plan=plan, mode="approved", by=staff)
+        freeze(plan, staff, mode="approved")
     assert Entry.objects.count() == 3
 
 
 def test_refuses_to_freeze_an_empty_list(staff):
     plan = make_ended_plan()
     with pytest.raises(lottery.LotteryError, match="没有符合条件的登记"):
-        lottery.freeze(plan=plan, mode="active", by=staff)
+        freeze(plan, staff)
 
 
 def test_refuses_to_draw_before_freezing(staff):
     plan = make_ended_plan()
     make_registrations(plan, 3)
     with pytest.raises(lottery.LotteryError, match="尚未冻结"):
-        lottery.draw(plan=plan, seed=SEED, seed_source=SOURCE, by=staff)
+        lottery.draw(plan=plan, numbers=NUMBERS, by=staff)
 
 
 def test_refuses_a_second_draw(staff):
@@ -92,19 +108,17 @@ def test_refuses_a_second_draw(staff):
     draw = freeze_and_draw(plan, staff)
     order = list(draw.entries.order_by("overall_position").values_list("code", flat=True))
     with pytest.raises(lottery.LotteryError, match="已经摇号"):
-        lottery.draw(plan=plan, seed="another seed", seed_source=SOURCE, by=staff)
+        lottery.draw(plan=plan, numbers=[[1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5]], by=staff)
     draw.refresh_from_db()
     assert draw.seed == SEED
     assert list(draw.entries.order_by("overall_position").values_list("code", flat=True)) == order
 
 
 @pytest.mark.parametrize("seed", ["", " 08 15", "08\n15"])
-def test_refuses_a_seed_that_is_not_one_clean_line(staff, seed):
-    plan = make_ended_plan()
-    make_registrations(plan, 2)
-    lottery.freeze(plan=plan, mode="active", by=staff)
+def test_refuses_a_typed_seed_that_is_not_one_clean_line(staff, seed):
+    draw = make_typed_draw(count=2, drawn=False)
     with pytest.raises(lottery.LotteryError, match="一行文字"):
-        lottery.draw(plan=plan, seed=seed, seed_source=SOURCE, by=staff)
+        lottery.draw_with_typed_seed(plan=draw.plan, seed=seed, seed_source=SEED_SOURCE, by=staff)
     assert not Draw.objects.get().is_drawn
 
 
@@ -115,7 +129,7 @@ def test_cancelled_and_rejected_registrations_are_not_entered(staff):
     entered += make_registrations(plan, 1, progress=Progress.APPROVED)
     make_registrations(plan, 2, progress=Progress.CANCELLED)
     make_registrations(plan, 1, progress=Progress.REJECTED)
-    draw = lottery.freeze(plan=plan, mode="active", by=staff)
+    draw = freeze(plan, staff)
     assert draw.entry_count == 4
     assert set(draw.entries.values_list("registration", flat=True)) == {r.pk for r in entered}
 
@@ -125,18 +139,27 @@ def test_approved_only_mode_enters_only_approved_registrations(staff):
     make_registrations(plan, 2)
     make_registrations(plan, 1, progress=Progress.REVIEWING)
     approved = make_registrations(plan, 3, progress=Progress.APPROVED)
-    draw = lottery.freeze(plan=plan, mode="approved", by=staff)
+    draw = freeze(plan, staff, mode="approved")
     assert draw.eligibility == "approved"
     assert set(draw.entries.values_list("registration", flat=True)) == {r.pk for r in approved}
 
 
-def test_freezing_publishes_the_hash_of_the_list_and_the_announced_seed_source(staff):
+@pytest.mark.time_machine(beijing(2026, 12, 20, 20, 50), tick=False)
+def test_freezing_publishes_the_hash_of_the_list_and_the_seed_sources(staff):
     plan = make_ended_plan()
     registrations = make_registrations(plan, 30)
-    draw = lottery.freeze(plan=plan, mode="active", by=staff, seed_source=f"  {SOURCE} ")
+    draw = freeze(plan, staff)
     codes = list(draw.entries.values_list("code", flat=True))
     assert draw.list_sha256 == verify.list_hash(codes)
-    assert draw.announced_seed_source == SOURCE
+    sources = list(
+        draw.seed_sources.values_list("position", "name", "known_at", "count", "ordered")
+    )
+    assert sources == [
+        (1, LOTTERY_SOURCE, beijing(2026, 12, 20, 21, 5), 6, False),
+        (2, NOTARY_SOURCE, beijing(2026, 12, 20, 21, 0), 5, True),
+    ]
+    assert not draw.seed_sources.exclude(numbers="").exists()
+    assert (draw.seed_rule, draw.announced_seed_source) == ("rfc3797-sha256/1", "")
     assert draw.state == Draw.State.FROZEN
     assert (draw.frozen_by, draw.algorithm) == (staff, verify.ALGORITHM)
     assert draw.groups == [{"name": "全部", "projects": [plan.plan_projects.get().project.name]}]
@@ -144,6 +167,138 @@ def test_freezing_publishes_the_hash_of_the_list_and_the_announced_seed_source(s
     numbers = {r.number for r in registrations}
     assert not any(code in number or number[-6:] in code for code in codes for number in numbers)
     assert not Entry.objects.filter(position__isnull=False).exists()
+
+
+FREEZING = beijing(2026, 12, 20, 20, 50)
+
+
+@pytest.mark.time_machine(FREEZING, tick=False)
+@pytest.mark.parametrize("known_at", [FREEZING - timedelta(seconds=1), FREEZING])
+def test_refuses_a_source_whose_numbers_are_known_before_the_freeze(staff, known_at):
+    plan = make_ended_plan()
+    make_registrations(plan, 3)
+    early = Announcement("2026年12月19日 双色球 第2026149期", known_at, count=7)
+    with pytest.raises(lottery.LotteryError, match="必须晚于冻结名单的时间"):
+        lottery.freeze(plan=plan, mode="active", by=staff, sources=[*announcements(), early])
+    assert not Draw.objects.exists()
+    assert not SeedSource.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("sources", "problem"),
+    [
+        ([], "至少预告一个种子来源"),
+        ([Announcement(" 双色球", FREEZING + timedelta(hours=1), 6)], "一行文字"),
+        ([Announcement("双色球\n第2026150期", FREEZING + timedelta(hours=1), 6)], "一行文字"),
+        ([Announcement("双色球", FREEZING + timedelta(hours=1), 0)], "1 到 50"),
+        ([Announcement("双色球", FREEZING + timedelta(hours=1), 51)], "1 到 50"),
+        ([Announcement("双" * 201, FREEZING + timedelta(hours=1), 6)], "200 个字符"),
+    ],
+)
+@pytest.mark.time_machine(FREEZING, tick=False)
+def test_refuses_sources_that_cannot_give_a_seed(staff, sources, problem):
+    plan = make_ended_plan()
+    make_registrations(plan, 3)
+    with pytest.raises(lottery.LotteryError, match=problem):
+        lottery.freeze(plan=plan, mode="active", by=staff, sources=sources)
+    assert not Draw.objects.exists()
+
+
+def test_refuses_numbers_before_their_source_has_published_them(staff, time_machine):
+    time_machine.move_to(FREEZING, tick=False)
+    plan = make_ended_plan()
+    make_registrations(plan, 3)
+    freeze(plan, staff)  # the notary's numbers at 21:00, the lottery's at 21:05
+    time_machine.move_to(beijing(2026, 12, 20, 21, 4, 59), tick=False)
+    with pytest.raises(lottery.LotteryError, match="2026年12月20日 21:05 才公布"):
+        lottery.draw(plan=plan, numbers=NUMBERS, by=staff)
+    draw = Draw.objects.get()
+    assert not draw.is_drawn
+    assert not draw.seed_sources.exclude(numbers="").exists()
+    time_machine.move_to(beijing(2026, 12, 20, 21, 5), tick=False)
+    assert lottery.draw(plan=plan, numbers=NUMBERS, by=staff).seed == SEED
+
+
+@pytest.mark.parametrize(
+    ("numbers", "problem"),
+    [
+        ([[31, 7, 19, 3, 25], [47, 8, 23, 15, 31]], "应有 6 个号码，录入了 5 个"),
+        ([[31, 7, 19, 3, 25, 12, 9], [47, 8, 23, 15, 31]], "应有 6 个号码，录入了 7 个"),
+        ([[31, 7, 19, 3, 25, 12]], "全部 2 个种子来源"),
+        ([[31, 7, 19, 3, 25, -12], [47, 8, 23, 15, 31]], "整数"),
+        ([[31, 7, 19, 3, 25, 10**18], [47, 8, 23, 15, 31]], "18 位"),
+    ],
+)
+def test_refuses_numbers_that_are_not_what_the_sources_announced(staff, numbers, problem):
+    plan = make_ended_plan()
+    make_registrations(plan, 3)
+    freeze_earlier(plan, by=staff)
+    with pytest.raises(lottery.LotteryError, match=problem):
+        lottery.draw(plan=plan, numbers=numbers, by=staff)
+    assert not Draw.objects.get().is_drawn
+
+
+def test_the_seed_is_computed_from_the_numbers_never_typed(staff):
+    plan = make_ended_plan()
+    make_registrations(plan, 3)
+    freeze_earlier(plan, by=staff)
+    with pytest.raises(lottery.LotteryError, match="不能直接录入种子"):
+        lottery.draw_with_typed_seed(plan=plan, seed=SEED, seed_source="公证处", by=staff)
+    assert not Draw.objects.get().is_drawn
+
+
+def test_a_list_frozen_before_seeds_came_from_numbers_is_drawn_with_its_typed_seed(staff):
+    frozen = make_typed_draw(count=6, drawn=False)
+    with pytest.raises(lottery.LotteryError, match="请录入种子"):
+        lottery.draw(plan=frozen.plan, numbers=NUMBERS, by=staff)
+    draw = lottery.draw_with_typed_seed(
+        plan=frozen.plan, seed=TYPED_SEED, seed_source=f" {SEED_SOURCE} ", by=staff
+    )
+    assert (draw.seed_rule, draw.seed, draw.seed_source) == ("typed", TYPED_SEED, SEED_SOURCE)
+    codes = list(draw.entries.order_by("overall_position").values_list("code", flat=True))
+    assert codes == verify.order(seed=TYPED_SEED, entry_codes=codes)
+    published = publication.entries_text(draw)
+    assert publication.result_text(draw) == verify.result_text(
+        seed=TYPED_SEED, entries_text=published
+    )
+
+
+def test_the_database_refuses_to_change_announced_sources_or_drawn_numbers(staff):
+    plan = make_ended_plan()
+    make_registrations(plan, 3)
+    draw = freeze(plan, staff)
+    source = draw.seed_sources.filter(position=1)
+    for change in ({"name": "另一个来源"}, {"count": 7}, {"ordered": True}, {"position": 3}):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            source.update(**change)
+    later = draw.seed_sources.get(position=1).known_at + timedelta(days=1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        source.update(known_at=later)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Draw.objects.filter(pk=draw.pk).update(seed_rule="typed")
+
+    drawn = make_ended_plan()
+    make_registrations(drawn, 3)
+    freeze_and_draw(drawn, staff)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SeedSource.objects.filter(draw__plan=drawn, position=1).update(numbers="1 2 3 4 5 6")
+
+
+@pytest.mark.parametrize("numbers", ["08 1 2 3 4 5", "1 2 3 4 5", "1  2 3 4 5 6", "1 2 3 4 5 6 "])
+def test_the_database_keeps_numbers_canonical_and_counted(staff, numbers):
+    draw = make_typed_draw(count=1, drawn=False)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SeedSource.objects.create(
+            draw=draw, position=1, name="双色球", known_at=draw.frozen_at, count=6, numbers=numbers
+        )
+    SeedSource.objects.create(
+        draw=draw,
+        position=1,
+        name="双色球",
+        known_at=draw.frozen_at,
+        count=6,
+        numbers="0 1 2 3 4 5",
+    )
 
 
 def test_the_draw_orders_entries_by_the_published_algorithm(staff):
@@ -155,8 +310,10 @@ def test_the_draw_orders_entries_by_the_published_algorithm(staff):
     assert codes == verify.order(seed=SEED, entry_codes=codes)
     assert list(entries.values_list("position", flat=True)) == list(range(1, 41))
     assert list(entries.values_list("overall_position", flat=True)) == list(range(1, 41))
-    assert (draw.state, draw.seed, draw.seed_source) == ("drawn", SEED, SOURCE)
+    assert (draw.state, draw.seed, draw.seed_source) == ("drawn", SEED, "")
     assert draw.drawn_by == staff
+    numbers = list(draw.seed_sources.values_list("numbers", flat=True))
+    assert numbers == ["31 7 19 3 25 12", "47 8 23 15 31"]
 
 
 def test_the_same_list_and_seed_always_give_the_same_result(staff):
@@ -164,7 +321,10 @@ def test_the_same_list_and_seed_always_give_the_same_result(staff):
     make_registrations(plan, 25)
     draw = freeze_and_draw(plan, staff)
     published = publication.entries_text(draw)
-    assert publication.result_text(draw) == verify.result_text(seed=SEED, entries_text=published)
+    sources = publication.sources(draw)
+    assert publication.result_text(draw) == verify.result_text(
+        sources=sources, entries_text=published
+    )
 
 
 def test_priority_groups_are_drawn_separately_in_their_order(staff):
@@ -203,15 +363,15 @@ def test_refuses_to_freeze_when_a_project_with_registrations_is_in_no_group(staf
     PriorityGroupOffering.objects.create(group=group, offering=offerings[grouped.pk])
     make_registrations(plan, 2, offering=offerings[forgotten.pk])
     with pytest.raises(lottery.LotteryError, match="遗漏家园"):
-        lottery.freeze(plan=plan, mode="active", by=staff)
+        freeze(plan, staff)
 
 
 def test_texts_each_entrant_their_position_after_commit(staff, django_capture_on_commit_callbacks):
     plan = make_ended_plan()
     registrations = make_registrations(plan, 3)
-    lottery.freeze(plan=plan, mode="active", by=staff)
+    freeze_earlier(plan, by=staff)
     with django_capture_on_commit_callbacks(execute=True):
-        lottery.draw(plan=plan, seed=SEED, seed_source=SOURCE, by=staff)
+        lottery.draw(plan=plan, numbers=NUMBERS, by=staff)
         assert sms.outbox == []  # nothing before the commit
     assert sorted(m.phone for m in sms.outbox) == sorted(
         r.applicant.phone.as_e164 for r in registrations
@@ -229,11 +389,11 @@ def test_no_text_and_no_result_when_the_draw_is_rolled_back(
 ):
     plan = make_ended_plan()
     make_registrations(plan, 3)
-    lottery.freeze(plan=plan, mode="active", by=staff)
+    freeze_earlier(plan, by=staff)
 
     def draw_then_fail() -> None:
         with transaction.atomic():
-            lottery.draw(plan=plan, seed=SEED, seed_source=SOURCE, by=staff)
+            lottery.draw(plan=plan, numbers=NUMBERS, by=staff)
             raise RuntimeError("something after the draw failed")
 
     with (
@@ -245,16 +405,17 @@ def test_no_text_and_no_result_when_the_draw_is_rolled_back(
     assert sms.outbox == []
     assert not Draw.objects.get().is_drawn
     assert not Entry.objects.filter(position__isnull=False).exists()
+    assert not Draw.objects.get().seed_sources.exclude(numbers="").exists()
 
 
 def test_draw_stops_when_the_list_no_longer_matches_its_published_hash(staff):
     plan = make_ended_plan()
     make_registrations(plan, 3)
-    draw = lottery.freeze(plan=plan, mode="active", by=staff)
+    draw = freeze_earlier(plan, by=staff)
     [late] = make_registrations(plan, 1)
     Entry.objects.create(draw=draw, registration=late, code="0000000000", group=1)
     with pytest.raises(lottery.LotteryError, match="SHA-256 不一致"):
-        lottery.draw(plan=plan, seed=SEED, seed_source=SOURCE, by=staff)
+        lottery.draw(plan=plan, numbers=NUMBERS, by=staff)
 
 
 def test_the_database_refuses_to_change_a_drawn_result(staff):
@@ -266,13 +427,13 @@ def test_the_database_refuses_to_change_a_drawn_result(staff):
     with pytest.raises(IntegrityError), transaction.atomic():
         Draw.objects.filter(pk=draw.pk).update(seed="another seed")
     with pytest.raises(IntegrityError), transaction.atomic():
-        Draw.objects.filter(pk=draw.pk).update(state=Draw.State.FROZEN, seed="", seed_source="")
+        Draw.objects.filter(pk=draw.pk).update(state=Draw.State.FROZEN, seed="")
 
 
 def test_the_database_refuses_to_change_a_frozen_list(staff):
     plan = make_ended_plan()
     make_registrations(plan, 3)
-    draw = lottery.freeze(plan=plan, mode="active", by=staff)
+    draw = freeze(plan, staff)
     with pytest.raises(IntegrityError), transaction.atomic():
         Entry.objects.filter(draw=draw).update(code="0000000000")
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -286,13 +447,16 @@ def test_freezes_and_draws_5000_registrations_in_seconds(staff, django_capture_o
     make_registrations(plan, 5000)
     started = time.perf_counter()
     with django_capture_on_commit_callbacks(execute=True):
-        lottery.freeze(plan=plan, mode="active", by=staff)
-        draw = lottery.draw(plan=plan, seed=SEED, seed_source=SOURCE, by=staff)
+        freeze_earlier(plan, by=staff)
+        draw = lottery.draw(plan=plan, numbers=NUMBERS, by=staff)
     assert time.perf_counter() - started < 5
     assert len(sms.outbox) == 5000
     assert draw.entries.filter(overall_position__isnull=True).count() == 0
     published = publication.entries_text(draw)
-    assert publication.result_text(draw) == verify.result_text(seed=SEED, entries_text=published)
+    sources = publication.sources(draw)
+    assert publication.result_text(draw) == verify.result_text(
+        sources=sources, entries_text=published
+    )
 
 
 def run_in_threads(count: int, work) -> list:
@@ -324,11 +488,9 @@ def test_two_concurrent_draws_only_one_succeeds():
     staff = make_staff()
     plan = make_ended_plan()
     make_registrations(plan, 200)
-    lottery.freeze(plan=plan, mode="active", by=staff)
+    freeze_earlier(plan, by=staff)
 
-    outcomes = run_in_threads(
-        2, lambda: lottery.draw(plan=plan, seed=SEED, seed_source=SOURCE, by=staff)
-    )
+    outcomes = run_in_threads(2, lambda: lottery.draw(plan=plan, numbers=NUMBERS, by=staff))
 
     assert sum(isinstance(o, Draw) for o in outcomes) == 1
     [refusal] = [o for o in outcomes if not isinstance(o, Draw)]
@@ -345,7 +507,7 @@ def test_two_concurrent_freezes_only_one_succeeds():
     plan = make_ended_plan()
     make_registrations(plan, 50)
 
-    outcomes = run_in_threads(2, lambda: lottery.freeze(plan=plan, mode="active", by=staff))
+    outcomes = run_in_threads(2, lambda: freeze(plan, staff))
 
     assert sum(isinstance(o, Draw) for o in outcomes) == 1
     assert sum(isinstance(o, lottery.LotteryError) for o in outcomes) == 1

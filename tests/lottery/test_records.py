@@ -9,8 +9,9 @@ from pytest_django.asserts import assertContains, assertNotContains
 from lottery import draw as lottery
 from tests.factories import make_applicant, make_user
 from tests.lottery.factories import (
-    SEED,
-    SEED_SOURCE,
+    NUMBERS,
+    announcements,
+    freeze_earlier,
     make_ended_plan,
     make_registrations,
 )
@@ -24,9 +25,11 @@ def entered(applicant, *, drawn: bool = True):
     [registration] = make_registrations(plan, 1, applicant=applicant)
     make_registrations(plan, 4)
     staff = make_user()
-    lottery.freeze(plan=plan, mode="active", by=staff)
     if drawn:
-        lottery.draw(plan=plan, seed=SEED, seed_source=SEED_SOURCE, by=staff)
+        freeze_earlier(plan, by=staff)
+        lottery.draw(plan=plan, numbers=NUMBERS, by=staff)
+    else:
+        lottery.freeze(plan=plan, mode="active", by=staff, sources=announcements())
     return registration
 
 
@@ -39,6 +42,21 @@ def test_records_show_the_position_once_drawn(client):
     position = drawn.lottery_entry.position
     assertContains(response, f"顺序号 第 {position} 号", count=1)
     assert frozen.lottery_entry.position is None
+
+
+def test_records_show_the_entry_code_as_soon_as_the_list_is_frozen(client):
+    applicant = make_applicant()
+    frozen = entered(applicant, drawn=False)
+    client.force_login(applicant)
+    response = client.get(reverse("applications:records"))
+    code = frozen.lottery_entry.code
+    assertContains(response, f"摇号编码 <code>{code}</code>", count=1)
+    # A link to find the code in the published list, before any 顺序号 exists.
+    lookup = reverse("lottery:result", args=[frozen.plan_id]) + f"?code={code}#find"
+    assertContains(response, f'href="{lookup}"')
+    assertContains(response, "名单已冻结，尚未摇号")
+    assertContains(response, "在名单中查看")
+    assertNotContains(response, "顺序号 第")
 
 
 def test_records_list_costs_the_same_queries_for_many_registrations(client):

@@ -8,13 +8,19 @@ from pytest_django.asserts import assertContains, assertNotContains, assertTempl
 
 from lottery import views
 from plans.models import Plan
+from tests.clock import beijing
 from tests.factories import make_plan
 from tests.lottery.factories import (
+    CANONICAL,
+    LOTTERY_SOURCE,
+    NOTARY_SOURCE,
     SEED,
     SEED_SOURCE,
+    TYPED_SEED,
     make_drawn_draw,
     make_ended_plan,
     make_frozen_draw,
+    make_typed_draw,
 )
 
 pytestmark = pytest.mark.django_db
@@ -37,28 +43,42 @@ def test_after_registration_ends_says_the_list_is_not_frozen_yet(client):
     assertContains(response, "登记已结束，名单尚未冻结")
 
 
-def test_frozen_list_shows_sorted_codes_their_hash_and_the_announced_seed_source(client):
+@pytest.mark.time_machine(beijing(2026, 12, 20, 20, 50), tick=False)
+def test_frozen_list_shows_sorted_codes_their_hash_and_the_seed_sources(client):
     draw = make_frozen_draw(count=12)
     response = client.get(url(draw.plan))
     assert response.status_code == 200
     assertContains(response, "名单已冻结")
     assertContains(response, draw.list_sha256)
-    assertContains(response, SEED_SOURCE)
+    assertContains(response, f"<strong>{LOTTERY_SOURCE}</strong>", html=True)
+    assertContains(response, "2026年12月20日 21:05 公布，6 个号码，从小到大排序后计入")
+    assertContains(response, "2026年12月20日 21:00 公布，5 个号码，按开出顺序计入")
+    assertContains(response, "其 SHA-256 即为种子")
     assertContains(response, reverse("lottery:entries", args=[draw.plan_id]))
     assertNotContains(response, reverse("lottery:result_txt", args=[draw.plan_id]))
+    assertNotContains(response, reverse("lottery:seed_txt", args=[draw.plan_id]))
     codes = sorted(draw.entries.values_list("code", flat=True))
     assert [row.code for row in response.context["rows"]] == codes
     assertNotContains(response, "顺序号")
+    assertNotContains(response, 'id="canonical"')
 
 
-def test_drawn_result_shows_seed_algorithm_hash_and_the_order(client):
+def test_drawn_result_shows_numbers_canonical_string_seed_algorithm_hash_and_the_order(client):
     draw = make_drawn_draw(count=12)
     response = client.get(url(draw.plan))
     assertContains(response, "已摇号")
-    assertContains(response, SEED)
+    assertContains(response, '<code class="lottery-numbers">31 7 19 3 25 12</code>', html=True)
+    assertContains(response, '<code class="lottery-numbers">47 8 23 15 31</code>', html=True)
+    assertContains(response, NOTARY_SOURCE)
+    assertContains(response, f'<code class="lottery-hash" id="canonical">{CANONICAL}</code>')
+    assertContains(response, f'<code class="lottery-hash" id="seed">{SEED}</code>')
     assertContains(response, "hmac-sha256-sort/1")
     assertContains(response, draw.list_sha256)
     assertContains(response, reverse("lottery:result_txt", args=[draw.plan_id]))
+    assertContains(response, reverse("lottery:seed_txt", args=[draw.plan_id]))
+    assertContains(
+        response, "python3 verify.py entries.txt --seed-file seed.txt --result result.txt"
+    )
     ordered = list(draw.entries.order_by("overall_position").values_list("code", flat=True))
     rows = response.context["rows"]
     assert [row.code for row in rows] == ordered
@@ -66,12 +86,23 @@ def test_drawn_result_shows_seed_algorithm_hash_and_the_order(client):
     assertContains(response, f"<td>1</td><td><code>{ordered[0]}</code></td>", html=True)
 
 
+def test_a_draw_with_a_typed_seed_shows_its_seed_and_source_as_published(client):
+    draw = make_typed_draw(count=3)
+    response = client.get(url(draw.plan))
+    assertContains(response, f'<code class="lottery-hash" id="seed">{TYPED_SEED}</code>')
+    assertContains(response, SEED_SOURCE)
+    assertContains(response, 'python3 verify.py entries.txt "种子" --result result.txt')
+    assertNotContains(response, reverse("lottery:seed_txt", args=[draw.plan_id]))
+    assertNotContains(response, 'id="canonical"')
+
+
 def test_long_lists_are_paginated_with_a_fixed_number_of_queries(
     client, django_assert_max_num_queries
 ):
     draw = make_drawn_draw(count=views.ENTRIES_PER_PAGE + 20)
     page_url = url(draw.plan)
-    with django_assert_max_num_queries(4):  # plan, draw, count, the page of entries
+    # plan, draw, its seed sources, the page of entries: the count is the draw's entry_count.
+    with django_assert_max_num_queries(4):
         response = client.get(page_url, {"page": 2})
     assert [row.overall for row in response.context["rows"]] == list(
         range(views.ENTRIES_PER_PAGE + 1, views.ENTRIES_PER_PAGE + 21)
@@ -96,6 +127,30 @@ def test_finds_an_entry_code_and_its_position(client):
     assertContains(response, f"摇号编码 <strong>{entry.code}</strong>")
     assertContains(response, "顺序号第 <strong>5</strong> 号")
     assertContains(response, 'href="?page=1#entries"')
+
+
+def test_finds_an_entry_code_in_the_frozen_list_before_the_draw(client):
+    draw = make_frozen_draw(count=views.ENTRIES_PER_PAGE + 20)
+    codes = sorted(draw.entries.values_list("code", flat=True))
+    last = codes[-1]
+    response = client.get(url(draw.plan), {"code": f" {last.lower()} "})
+    assertContains(response, f"摇号编码 <strong>{last}</strong> 在冻结的名单中，尚未摇号。")
+    assertContains(response, 'href="?page=2#entries"')
+    assertContains(response, "名单冻结后即可查找，确认自己在名单中")
+
+
+def test_looking_up_a_code_does_not_load_the_list(client, django_assert_max_num_queries):
+    draw = make_frozen_draw(count=3000)
+    code = sorted(draw.entries.values_list("code", flat=True))[1700]
+    with django_assert_max_num_queries(6) as queries:
+        response = client.get(url(draw.plan), {"code": code, "page": 4})
+    assertContains(response, f"摇号编码 <strong>{code}</strong> 在冻结的名单中")
+    assertContains(response, 'href="?page=4#entries"')
+    # Every query of the entries reads one row, one page, or counts in the index.
+    for query in queries.captured_queries:
+        if '"lottery_entry"' in query["sql"]:
+            assert "LIMIT" in query["sql"] or "COUNT(" in query["sql"], query["sql"]
+    assert len(response.context["rows"]) == views.ENTRIES_PER_PAGE
 
 
 def test_says_when_an_entry_code_is_not_in_the_list(client):
