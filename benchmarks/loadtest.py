@@ -248,6 +248,9 @@ def locust_phases(base: str, env: dict[str, str], args) -> list[Row]:
                 f"--users={args.users}",
                 f"--spawn-rate={args.users}",
                 f"--run-time={seconds}s",
+                # At the end users finish the flow they are in: every 确认登记 the database
+                # holds was counted.
+                "--stop-timeout=60",
                 f"--host={base}",
                 f"--csv={prefix}",
                 "--loglevel=WARNING",

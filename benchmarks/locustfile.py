@@ -16,7 +16,8 @@ import random
 import string
 from itertools import count
 
-from locust import FastHttpUser, between, constant, task
+import gevent
+from locust import FastHttpUser, between, constant, events, task
 from locust.exception import StopUser
 
 DATA = json.loads(open(os.environ["LOADTEST_APPLICANTS"], encoding="utf-8").read())  # noqa: SIM115
@@ -52,9 +53,7 @@ class Registrant(FastHttpUser):
     @task
     def register(self) -> None:
         if self.session is None:
-            if all_applicants_used():
-                self.environment.runner.quit()
-            raise StopUser
+            raise StopUser  # every prepared applicant has registered
         # The CSRF cookie a browser would hold, and the same secret in the form (Django takes
         # the unmasked 32-character secret as a form token).
         secret = "".join(random.choices(CSRF_CHARS, k=32))
@@ -94,8 +93,23 @@ class Registrant(FastHttpUser):
         self.session = next_session()
 
 
-def all_applicants_used() -> bool:
-    return next(_next_applicant) >= len(DATA["sessions"])
+@events.test_start.add_listener
+def _quit_when_everyone_has_left(environment, **kwargs) -> None:
+    """Registrants leave when no applicant is left; the run ends when the last one has."""
+
+    def watch() -> None:
+        runner = environment.runner
+        while runner.state not in ("spawning", "running"):
+            gevent.sleep(0.2)
+        # Only when they left by themselves: at the end of the run time Locust stops them, and
+        # lets each finish its flow (--stop-timeout).
+        while runner.state in ("spawning", "running"):
+            if runner.state == "running" and runner.user_count == 0:
+                runner.quit()
+                return
+            gevent.sleep(0.5)
+
+    gevent.spawn(watch)
 
 
 class Browser(FastHttpUser):
