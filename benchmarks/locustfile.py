@@ -3,8 +3,8 @@
 - HealthzUser asks for /healthz only: the yardstick every figure is divided by, measured by the
   same tool, on the same machine, in the same run.
 - Registrant is an applicant prepared by `manage.py seed_load`, signed in: 立即登记 (the form),
-  确认登记 (the POST), 登记成功, then 配租记录; one in ten presses 确认登记 twice. Each
-  takes the next unused applicant and leaves when none is left.
+  确认登记 (the POST), 登记成功, then 配租记录 (LOADTEST_FLOW=post: the POST alone); one in
+  ten presses 确认登记 twice. Each takes the next unused applicant and leaves when none is left.
 - Browser is an anonymous visitor reading home → 配租公告 → 项目详情 → 户型详情 with think time.
 
 The applicants file (LOADTEST_APPLICANTS) names the open plan, its projects and the sessions.
@@ -26,8 +26,10 @@ OFFERINGS = DATA["offerings"]
 COOKIE = DATA["session_cookie"]
 _next_applicant = count()
 CSRF_CHARS = string.ascii_letters + string.digits
-# Let think time be turned off for a throughput measurement of one step.
+# Think time, in seconds (0 for a throughput measurement), and whether a registrant walks the
+# whole flow or only presses 确认登记 (the measurement of registration itself).
 THINK = float(os.environ.get("LOADTEST_THINK", "1"))
+FULL_FLOW = os.environ.get("LOADTEST_FLOW", "full") == "full"
 
 
 def next_session() -> str | None:
@@ -60,6 +62,13 @@ class Registrant(FastHttpUser):
         headers = {"Cookie": f"{COOKIE}={self.session}; csrftoken={secret}"}
         offering = random.choice(OFFERINGS)
         url = f"/plans/{PLAN}/register/"
+        if FULL_FLOW:
+            self.open_the_form(url, offering, headers)
+        self.confirm(url, offering, secret, headers)
+        self.client.cookiejar.clear()
+        self.session = next_session()
+
+    def open_the_form(self, url: str, offering: dict, headers: dict) -> None:
         with self.client.get(
             f"{url}?project={offering['project']}",
             headers=headers,
@@ -68,8 +77,8 @@ class Registrant(FastHttpUser):
         ) as response:
             if response.status_code != 200 or "csrfmiddlewaretoken" not in (response.text or ""):
                 response.failure(f"no form ({response.status_code})")
-                self.session = next_session()
-                return
+
+    def confirm(self, url: str, offering: dict, secret: str, headers: dict) -> None:
         data = {"csrfmiddlewaretoken": secret, "offering": str(offering["id"])}
         presses = 2 if random.random() < 0.1 else 1
         for press in range(presses):
@@ -85,12 +94,10 @@ class Registrant(FastHttpUser):
                 expected = "/registered/" if press == 0 else "/records/"
                 if response.status_code != 302 or expected not in location:
                     response.failure(f"{response.status_code} → {location or 'no redirect'}")
-                    break
-        else:
+                    return
+        if FULL_FLOW:
             self.client.get(location, headers=headers, name="登记成功 / 配租记录")
             self.client.get("/records/", headers=headers, name="配租记录")
-        self.client.cookiejar.clear()
-        self.session = next_session()
 
 
 @events.test_start.add_listener
