@@ -24,6 +24,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 	@scripts/system-deps.sh
+	@$(BIN)/python manage.py build_pdf_fonts
 
 run: install
 	$(BIN)/python manage.py migrate --no-input

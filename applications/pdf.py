@@ -8,6 +8,7 @@ a printout (an employer, a landlord's office) can check it is genuine and curren
 
 import hashlib
 import threading
+from pathlib import Path
 
 import segno
 from django.conf import settings
@@ -25,6 +26,12 @@ from rentcenter.storage import private_storage
 # Where rendered records are kept (private storage): one file per registration and content.
 STORE = "record-pdfs"
 GENERATED_AT = "\x00generated-at\x00"
+
+# Noto Sans CJK SC cut down to GB 2312 (the 7,445 characters of everyday Chinese) with ASCII:
+# WeasyPrint subsets the font it embeds for every document, and a font of 65,535 glyphs costs
+# most of a record's rendering time. Characters outside it (a rare character in a name) come
+# from the full font, which the record names next. Built by `manage.py build_pdf_fonts`.
+RECORD_FONTS = {"normal": "record-sans-regular.otf", "bold": "record-sans-bold.otf"}
 
 # Fonts are found and loaded once per process and reused: the first export of a worker pays
 # for it, later ones do not. WeasyPrint's layout is not safe to share between threads.
@@ -67,8 +74,19 @@ def _record_html(registration: Registration) -> str:
             "verification_url": url,
             "qr": qr,
             "generated_at": GENERATED_AT,
+            "font_faces": _font_faces(),
         },
     )
+
+
+def fonts_dir() -> Path:
+    return Path(settings.VAR_DIR) / "fonts"
+
+
+def _font_faces() -> list[tuple[str, str]]:
+    """(weight, file URL) of the cut-down fonts that have been built."""
+    faces = [(weight, fonts_dir() / name) for weight, name in RECORD_FONTS.items()]
+    return [(weight, path.as_uri()) for weight, path in faces if path.exists()]
 
 
 def render_pdf(html: str) -> bytes:

@@ -4,7 +4,9 @@ Runs against a throw-away test database (SQLite in memory by default, PostgreSQL
 DATABASE_URL is set) and prints, for each page, the queries and the time per request at a small
 and a large size: a query ratio of 1.00 is the promise that listing pages do a fixed number of
 queries whatever the data size; the time ratio shows what the extra rows cost in rendering.
-Then the registration path's throughput, and the lottery's own figures (benchmarks/lottery.py).
+Then the public pages from the page cache (queries and time on a miss and a hit, anonymous and
+signed in), 导出 PDF against the HTML record page, the registration path's throughput, and the
+lottery's own figures (benchmarks/lottery.py).
 """
 
 import os
@@ -30,14 +32,19 @@ REPEAT = 15
 
 
 def measure(client: Client, url: str) -> tuple[int, float]:
-    """Queries of one request, and the median milliseconds of REPEAT requests."""
-    client.get(url)  # warm caches and the session clock
+    """Queries of one request, and the median milliseconds of REPEAT requests, each rendering
+    the page (the page cache is emptied before each: cached_pages measures hits)."""
+    from django.core.cache import cache
+
+    client.get(url)  # warm the session clock
+    cache.clear()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     count = len(queries)  # read now: the next request resets the query log
     assert response.status_code == 200, (url, response.status_code)
     times = []
     for _ in range(REPEAT):
+        cache.clear()
         started = time.perf_counter()
         client.get(url)
         times.append((time.perf_counter() - started) * 1000)
@@ -118,6 +125,93 @@ def records_page() -> None:
     compare("records list", small, measure(client, "/records/"), "1 registration → 50")
 
 
+def cached_pages() -> None:
+    """The public pages as a visitor gets them: the first request after a change renders (a
+    miss), the next ones come from the cache (a hit), anonymous and signed in."""
+    from django.core.cache import cache
+
+    from tests.factories import (
+        make_applicant,
+        make_floor_plan,
+        make_info,
+        make_plan,
+        make_project,
+        make_project_photo,
+    )
+
+    projects = [make_project() for _ in range(10)]
+    for project in projects:
+        make_project_photo(project)
+        make_floor_plan(project)
+    plans = [make_plan(projects=projects) for _ in range(10)]
+    applicant = make_applicant()
+    make_info(applicant, plans[0])
+    signed_in = Client()
+    signed_in.force_login(applicant)
+    signed_in.get("/records/")  # the session's clock starts
+    urls = {
+        "home": "/",
+        "配租公告": f"/plans/{plans[0].pk}/announcement/",
+        "项目详情": projects[0].get_absolute_url(),
+        "户型详情": projects[0].floor_plans.first().get_absolute_url(),
+    }
+    print()
+    for name, url in urls.items():
+        cache.clear()
+        miss = timed(Client(), url, repeat=1)
+        hit = timed(Client(), url)
+        mine = timed(signed_in, url)
+        print(
+            f"{name + ' (cached)':<22} miss {miss[0]:>2} queries {miss[1]:6.1f} ms   "
+            f"hit {hit[0]} queries {hit[1]:5.2f} ms   signed in {mine[0]} queries {mine[1]:5.2f} ms"
+        )
+
+
+def timed(client: Client, url: str, repeat: int = REPEAT) -> tuple[int, float]:
+    """Queries of the first request and the median milliseconds of `repeat` requests."""
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        assert client.get(url).status_code == 200, url
+        first = (time.perf_counter() - started) * 1000
+    if repeat == 1:
+        return len(queries), first
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+    return len(queries), statistics.median(times)
+
+
+def pdf_export() -> None:
+    """导出 PDF against the HTML record page of the same registration: the first export of a
+    record renders it, a repeat reads the stored file."""
+    from applications import pdf
+    from applications.registration import register
+    from applications.views import records
+    from tests.factories import make_applicant, make_info, make_plan
+
+    records.PDF_EXPORTS_PER_HOUR = 10**6  # one applicant exporting again and again
+    pdf.warm_up()  # as a web worker does when it starts
+    applicant = make_applicant()
+    client = Client()
+    client.force_login(applicant)
+    firsts, repeats, pages = [], [], []
+    for _ in range(5):
+        plan = make_plan()
+        make_info(applicant, plan)
+        registration = register(applicant=applicant, plan=plan, offering=plan.plan_projects.get())
+        number = registration.registration.number
+        pages.append(timed(client, f"/records/{number}/")[1])
+        firsts.append(timed(client, f"/records/{number}/pdf/", repeat=1)[1])
+        repeats.append(timed(client, f"/records/{number}/pdf/")[1])
+    page, first, repeat = (statistics.median(x) for x in (pages, firsts, repeats))
+    print(
+        f"{'导出 PDF':<22} record page {page:5.1f} ms   first export {first:6.1f} ms "
+        f"(÷ page {first / page:4.1f})   repeat {repeat:5.1f} ms (÷ page {repeat / page:4.1f})"
+    )
+
+
 def registration_throughput() -> None:
     from applications.registration import register, registered_counts
     from tests.factories import make_applicant, make_document, make_info, make_plan
@@ -170,6 +264,8 @@ def main() -> None:
         home_page,
         project_page,
         records_page,
+        cached_pages,
+        pdf_export,
         registration_throughput,
         lottery,
     ]

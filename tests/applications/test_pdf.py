@@ -123,11 +123,27 @@ def test_record_never_shows_full_id_numbers(signed_in, applicant, registration):
 
 
 def test_record_embeds_only_cjk_fonts(signed_in, registration):
-    """Every glyph comes from Noto Sans CJK: no fallback font, so no missing-glyph boxes."""
+    """Every glyph comes from Noto Sans CJK or its cut-down copy (manage.py build_pdf_fonts):
+    no other fallback font, so no missing-glyph boxes."""
     names = font_names(signed_in.get(pdf_url(registration)).content)
 
     assert names
-    assert all("CJK" in name or "Noto" in name for name in names), names
+    assert all("Record-Sans" in name or "Noto-Sans-CJK" in name for name in names), names
+    if pdf.fonts_dir().joinpath("record-sans-regular.otf").exists():
+        # Every character of this record is in the cut-down font: the full one is not needed.
+        assert all("Record-Sans" in name for name in names), names
+
+
+def test_a_rare_character_in_a_name_comes_from_the_full_font(client, registration):
+    """喆 is not in GB 2312, so not in the cut-down font: the full Noto font draws it."""
+    applicant = registration.applicant
+    info = registration.info
+    info.real_name = "欧阳喆"
+    info.save()
+    client.force_login(applicant)
+    content = client.get(pdf_url(registration)).content
+    assert "欧阳喆" in text_of(content)
+    assert any("Noto-Sans-CJK" in name for name in font_names(content))
 
 
 def test_first_page_renders_to_a_picture_that_is_not_blank(signed_in, registration):
