@@ -25,6 +25,8 @@ MAX_PIXELS = 40_000_000
 
 PHOTO_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
 FORMAT_NAMES = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
+# The extension a stored file gets from the format Pillow found, whatever name it was sent with.
+EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 
 
 @dataclass(frozen=True)

@@ -177,6 +177,25 @@ def test_storage_names_reveal_nothing_of_the_upload_name(photo):
     assert photo.large.name != other.large.name
 
 
+@pytest.mark.parametrize(
+    ("content", "name", "extension"),
+    [
+        (image_bytes(), "photo.html", ".jpg"),
+        (image_bytes(fmt="PNG"), "layout.jpg", ".png"),
+        (image_bytes(fmt="WEBP"), "photo", ".webp"),
+        (image_bytes(), "photo.svg", ".jpg"),
+    ],
+    ids=["JPEG named .html", "PNG named .jpg", "WebP without extension", "JPEG named .svg"],
+)
+def test_original_is_stored_under_the_extension_of_its_content(photo, content, name, extension):
+    photo.set_image(upload(content, name))
+    photo.save()
+
+    assert photo.original.name.endswith(extension)
+    with photo.original.open("rb") as stored:
+        assert stored.read() == content
+
+
 def test_random_name_drops_an_extension_that_could_smuggle_anything():
     assert images.random_name("a.php%00.jpg").endswith(".jpg")
     assert "." not in images.random_name("notes.tar.gz/../x")
