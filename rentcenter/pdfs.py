@@ -100,6 +100,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 def clean(content: bytes) -> bytes:
     """The PDF rewritten without active content, or ValidationError saying why it is refused."""
+    # A PDF begins with its header (§7.5.2); qpdf would look further and rebuild what it finds.
+    if not content.startswith(b"%PDF-"):
+        raise REFUSALS["unreadable"]
     # A file ends with %%EOF (§7.5.5; readers look for it in the last 1024 bytes, after any
     # padding). qpdf would rebuild a file cut short by a dropped upload from what arrived, and
     # store half a contract; the applicant should send it again.

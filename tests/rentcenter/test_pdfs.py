@@ -176,8 +176,9 @@ def test_a_password_to_open_is_refused():
         b"%PDF-1.4\n<html><script>alert(1)</script></html>\n%%EOF\n",
         b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF",
         b"not a pdf at all\n%%EOF",
+        b"<html>\n" + crafted.honest(),
     ],
-    ids=["HTML with a PDF header", "catalog without pages", "text"],
+    ids=["HTML with a PDF header", "catalog without pages", "text", "PDF after a page"],
 )
 def test_what_is_no_document_is_refused(content):
     error = refusal(content)
