@@ -103,7 +103,11 @@ def upright(image: Image.Image) -> Image.Image:
         background = Image.new("RGB", rgba.size, "white")
         background.paste(rgba, mask=rgba.getchannel("A"))
         return background
-    return oriented.convert("RGB")
+    pixels = oriented.convert("RGB")
+    # convert() copies info, and Pillow writes info's JPEG comment and PNG colour profile into
+    # what is saved from it: a comment with a phone number or a script would ride along.
+    pixels.info = {}
+    return pixels
 
 
 def jpeg_rendition(image: Image.Image, rendition: Rendition) -> ContentFile:

@@ -119,6 +119,19 @@ def test_jpeg_is_stored_re_encoded_upright_and_without_exif(owner):
     assert "IMG_0001" not in document.file.name
 
 
+def test_jpeg_comment_is_not_kept(owner):
+    document = documents.store(
+        owner_id=owner.pk,
+        kind="id_front",
+        upload=upload("IMG_0002.jpg", jpeg_with_comment(b"Huawei P60 owner 13800000000")),
+        budget_used=0,
+    )
+
+    content = read(document.file)
+    assert b"13800000000" not in content
+    assert b"13800000000" not in read(document.thumbnail)
+
+
 def test_png_is_stored_as_png_without_exif(owner):
     original = image_bytes(size=(40, 30), fmt="PNG", exif=photo_exif())
     assert Image.open(io.BytesIO(original)).getexif().get_ifd(GPS_IFD)

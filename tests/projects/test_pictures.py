@@ -104,6 +104,32 @@ def test_renditions_are_jpegs_without_exif_or_colour_profile(photo):
             assert b"SecretPhone" not in field.read()
 
 
+def test_renditions_leave_the_jpeg_comment_behind(photo):
+    """Pillow writes an image's comment into any JPEG saved from it unless told otherwise."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), "blue").save(buffer, "JPEG", comment=b"<script>owner 13800000000")
+    photo.set_image(upload(buffer.getvalue()))
+    photo.save()
+    for field in (photo.large, photo.thumbnail):
+        rendition = opened(field)
+        assert "comment" not in rendition.info
+        field.open("rb")
+        with field:
+            assert b"13800000000" not in field.read()
+
+
+def test_png_renditions_leave_the_colour_profile_and_text_behind():
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Author", "13800000000")
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(buffer, "PNG", icc_profile=icc, pnginfo=info)
+    image = images.open_image(io.BytesIO(buffer.getvalue()))
+    assert image.info["icc_profile"]
+
+    assert images.upright(image).info == {}
+
+
 def test_renditions_are_turned_upright_by_the_exif_orientation(photo):
     photo.set_image(upload(camera_jpeg(size=(64, 48))))
     photo.save()
