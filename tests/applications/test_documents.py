@@ -15,6 +15,7 @@ import pikepdf
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Sum
 from django.urls import reverse
@@ -676,6 +677,20 @@ def test_a_document_is_served_with_the_type_of_its_stored_name(client, owner):
     response = client.get(document_url(document))
 
     assert response["Content-Type"] == "application/pdf"
+
+
+def test_a_stored_name_of_no_known_type_is_only_offered_for_download(client, owner):
+    document = make_document(owner)
+    name = private_storage().save("documents/old.html", ContentFile(b"<script>alert(1)</script>"))
+    Document.objects.filter(pk=document.pk).update(file=name)
+    client.force_login(owner)
+
+    response = client.get(document_url(document))
+
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"] == "attachment"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in response["Content-Security-Policy"]
 
 
 def test_owner_gets_the_thumbnail(client, owner):
