@@ -3,15 +3,15 @@
 Nothing is trusted from the upload's name or declared type: the content decides. Images must
 decode fully as JPEG or PNG within the pixel limit, and are stored re-encoded by Pillow, so
 what is kept carries no metadata and no bytes the applicant's device appended. PDFs (accepted
-for contracts and certificates) must be complete and carry no scripts, launch actions or
-embedded files. A file with HTML or script markup anywhere is refused outright: such
-polyglots exist to be run by a browser. A refused upload stores nothing.
+for contracts and certificates) are read by a real parser and stored as rewritten by
+rentcenter.pdfs, without scripts, actions, embedded files or forms. An image with HTML or script
+markup anywhere is refused outright: such polyglots exist to be run by a browser. A refused
+upload stores nothing.
 """
 
 import hashlib
 import io
 import re
-import zlib
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -22,7 +22,7 @@ from django.db.models import Sum
 from PIL import Image
 
 from applications.models import Document, DocumentKind
-from rentcenter import images
+from rentcenter import images, pdfs
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 MAX_APPLICANT_BYTES = 30 * 1024 * 1024
@@ -46,17 +46,6 @@ PDF_KINDS = frozenset(
 MARKUP = re.compile(
     rb"<\s*(script|html|svg|iframe|object|embed|body)[\s/>]|<!doctype\s+html|javascript:", re.I
 )
-# Every script action names its type /S /JavaScript (ISO 32000-1 §12.6.4.16) and document
-# scripts sit in a /JavaScript name tree, so the long names suffice. The three bytes /JS alone
-# also turn up by chance in compressed data: about one honest 5 MB scan in four was refused.
-PDF_ACTIVE_CONTENT = re.compile(rb"/(JavaScript|Launch|EmbeddedFile)\b")
-# A PDF name may spell any character as #xx (ISO 32000-1 §7.3.5): /J#61vaScript is /JavaScript.
-PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
-# Since PDF 1.5 dictionaries, actions included, may sit compressed in object streams (§7.5.7).
-PDF_STREAM_KEYWORD = re.compile(rb"\bstream\r?\n")
-PDF_OBJECT_STREAM = re.compile(rb"/Type\s*/ObjStm\b")
-# What inflating one upload's object streams may produce: real ones are small; a bomb is not.
-MAX_PDF_INFLATED_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -75,47 +64,6 @@ def used_bytes(owner_id: int, *, document_ids: list[int]) -> int:
     """What the applicant's current documents take (the 30 MB budget counts those in use)."""
     total = Document.objects.filter(owner_id=owner_id, pk__in=document_ids).aggregate(Sum("size"))
     return total["size__sum"] or 0
-
-
-def _unescape_names(data: bytes) -> bytes:
-    return PDF_NAME_ESCAPE.sub(lambda match: bytes([int(match[1], 16)]), data)
-
-
-def _object_streams(content: bytes) -> list[bytes]:
-    """The inflated content of every object stream, or ValidationError if one cannot be read.
-
-    A stream's dictionary is somewhere between the previous `stream` keyword and its own, so
-    each byte is looked at once, and a fake keyword cannot hide the next dictionary.
-    """
-    unreadable = ValidationError(
-        "PDF 文件结构无法检查，请另存为普通 PDF 后上传。", code="unreadable_pdf"
-    )
-    inflated, budget, previous = [], MAX_PDF_INFLATED_BYTES, 0
-    view = memoryview(content)
-    for keyword in PDF_STREAM_KEYWORD.finditer(content):
-        header, previous = content[previous : keyword.start()], keyword.end()
-        if not PDF_OBJECT_STREAM.search(_unescape_names(header)):
-            continue
-        try:  # inflating stops at the end of the stream's data
-            data = zlib.decompressobj().decompress(view[keyword.end() :], budget + 1)
-        except zlib.error:
-            raise unreadable from None
-        budget -= len(data)
-        if budget < 0:
-            raise unreadable
-        inflated.append(data)
-    return inflated
-
-
-def _check_pdf(content: bytes) -> Stored:
-    if b"%%EOF" not in content[-2048:]:
-        raise ValidationError("PDF 文件不完整，请重新导出后上传。", code="truncated_pdf")
-    for part in (content, *_object_streams(content)):
-        if PDF_ACTIVE_CONTENT.search(_unescape_names(part)):
-            raise ValidationError(
-                "PDF 文件含有脚本或附件，请另存为普通 PDF 后上传。", code="active_pdf"
-            )
-    return Stored(content, "application/pdf", "pdf", None)
 
 
 def _reencode(content: bytes) -> Stored:
@@ -142,15 +90,16 @@ def inspect(upload: UploadedFile, *, kind: str) -> Stored:
     content = upload.read(MAX_DOCUMENT_BYTES + 1)
     if len(content) > MAX_DOCUMENT_BYTES:
         raise ValidationError("单个文件不能超过 5 MB，请压缩后重新上传。", code="too_large")
+    if content.startswith(b"%PDF-"):
+        if kind not in PDF_KINDS:
+            raise ValidationError("此项材料请上传 JPG 或 PNG 格式的照片。", code="pdf_not_allowed")
+        # What markup a PDF holds stays inside its objects, and the file is served as a PDF.
+        return Stored(pdfs.clean(content), "application/pdf", "pdf", None)
     if MARKUP.search(content):
         raise ValidationError(
             f"文件内容异常，请上传证件的照片或扫描件（{accepted_types(kind)} 格式）。",
             code="markup",
         )
-    if content.startswith(b"%PDF-"):
-        if kind not in PDF_KINDS:
-            raise ValidationError("此项材料请上传 JPG 或 PNG 格式的照片。", code="pdf_not_allowed")
-        return _check_pdf(content)
     try:
         return _reencode(content)
     except ValidationError as error:

@@ -87,8 +87,9 @@ class DocumentQuerySet(models.QuerySet["Document"]):
 class Document(models.Model):
     """An uploaded proof (证件证明照片或 PDF), stored privately under a random name.
 
-    Images are stored re-encoded (no metadata, bounded size); PDFs as checked. The name the
-    applicant's device gave the file is kept only to show it back to them.
+    Images are stored re-encoded (no metadata, bounded size); PDFs as rentcenter/pdfs.py rewrote
+    them. The stored name's extension is what the content was, and decides the type the file is
+    served with. The name the applicant's device gave the file is kept only to show it back.
     """
 
     owner = models.ForeignKey(

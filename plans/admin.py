@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.http import HttpRequest
@@ -14,7 +15,7 @@ from lottery import admin as lottery_admin
 from plans import dashboard
 from plans.models import Announcement, AnnouncementAttachment, Plan, PlanProject
 from projects.models import District
-from rentcenter import pagecache
+from rentcenter import pagecache, pdfs
 
 # Announcements attach signed notices and forms; 20 MB covers a scanned multi-page notice.
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
@@ -207,16 +208,19 @@ class PlanAdmin(admin.ModelAdmin):
 
 class AttachmentForm(forms.ModelForm):
     def clean_file(self) -> object:
+        """Keep the PDF as rentcenter.pdfs rewrites it, never the uploaded bytes or name."""
         upload = self.cleaned_data.get("file")
-        if isinstance(upload, UploadedFile):
-            if upload.size > MAX_ATTACHMENT_BYTES:
-                raise ValidationError("附件不能超过 20 MB。")
-            upload.seek(0)
-            if upload.read(5) != b"%PDF-":
-                raise ValidationError("附件必须是 PDF 文件。")
-            upload.seek(0)
-            self.instance.size = upload.size
-        return upload
+        if not isinstance(upload, UploadedFile):
+            return upload
+        if upload.size > MAX_ATTACHMENT_BYTES:
+            raise ValidationError("附件不能超过 20 MB。")
+        upload.seek(0)
+        content = upload.read(MAX_ATTACHMENT_BYTES + 1)
+        if not content.startswith(b"%PDF-"):
+            raise ValidationError("附件必须是 PDF 文件。")
+        cleaned = pdfs.clean(content)
+        self.instance.size = len(cleaned)
+        return ContentFile(cleaned, name="attachment.pdf")
 
 
 class AttachmentInline(admin.TabularInline):

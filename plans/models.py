@@ -1,3 +1,4 @@
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,7 +12,6 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from projects.models import District, Project
-from rentcenter.images import random_name
 
 
 class PlanQuerySet(models.QuerySet["Plan"]):
@@ -356,11 +356,16 @@ class Announcement(models.Model):
 
 
 def attachment_upload_to(instance: models.Model, filename: str) -> str:
-    return f"announcements/{random_name(filename, default_extension='pdf')}"
+    """A random name ending .pdf, whatever name was uploaded: the content is a rewritten PDF,
+    and /media/ serves a file with the type its extension gives (rentcenter/media.py)."""
+    return f"announcements/{uuid.uuid4().hex}.pdf"
 
 
 class AnnouncementAttachment(models.Model):
-    """A PDF attached to an announcement (the signed notice, application forms)."""
+    """A PDF attached to an announcement (the signed notice, application forms).
+
+    Stored as rentcenter.pdfs rewrote it (plans/admin.py), under a random name ending .pdf.
+    """
 
     announcement = models.ForeignKey(
         Announcement, on_delete=models.CASCADE, related_name="attachments", verbose_name="配租公告"

@@ -33,6 +33,7 @@ class PictureForm(forms.ModelForm):
         if isinstance(upload, UploadedFile):
             instance: Picture = self.instance
             instance.set_image(upload)
+            return instance.original  # named by its content, not by the uploaded name
         return upload
 
 

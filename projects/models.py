@@ -55,7 +55,8 @@ class Picture(models.Model):
         """Take an uploaded file as this picture, or raise ValidationError saying why not."""
         image = images.open_image(upload)
         large = images.jpeg_rendition(image, images.LARGE)
-        self.original = upload
+        # Stored under the extension of what Pillow read, not of the name it came with.
+        self.original = File(upload, name=f"original.{images.EXTENSIONS[image.format]}")
         self.large = large
         self.thumbnail = images.jpeg_rendition(image, images.THUMBNAIL)
         self.width, self.height = large.image_size  # type: ignore[attr-defined]

@@ -25,6 +25,8 @@ MAX_PIXELS = 40_000_000
 
 PHOTO_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
 FORMAT_NAMES = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
+# The extension a stored file gets from the format Pillow found, whatever name it was sent with.
+EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,11 @@ def upright(image: Image.Image) -> Image.Image:
         background = Image.new("RGB", rgba.size, "white")
         background.paste(rgba, mask=rgba.getchannel("A"))
         return background
-    return oriented.convert("RGB")
+    pixels = oriented.convert("RGB")
+    # convert() copies info, and Pillow writes info's JPEG comment and PNG colour profile into
+    # what is saved from it: a comment with a phone number or a script would ride along.
+    pixels.info = {}
+    return pixels
 
 
 def jpeg_rendition(image: Image.Image, rendition: Rendition) -> ContentFile:

@@ -349,5 +349,7 @@ LOGGING = {
         # WeasyPrint narrates every rendering step at INFO.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # pikepdf announces at INFO that it was loaded, in every worker.
+        "pikepdf": {"level": "WARNING"},
     },
 }

@@ -1,10 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve
 
 from accounts.views import dev_sms
-from rentcenter import health
+from rentcenter import health, media
 
 admin.site.site_header = "保障性租赁住房专项配租平台 · 管理"
 admin.site.site_title = "配租平台管理"
@@ -24,8 +23,6 @@ urlpatterns = [
 ]
 
 if settings.SERVE_MEDIA:
-    urlpatterns += [
-        re_path(
-            r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}, name="media"
-        ),
-    ]
+    # Local use only (settings refuse SERVE_MEDIA with DEBUG off): nginx serves /media/ with
+    # the same headers in production (README, "Deploying for real").
+    urlpatterns += [re_path(r"^media/(?P<path>.*)$", media.public, name="media")]

@@ -6,16 +6,17 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.views.decorators.http import require_GET
 
 from applications.access import document_or_404
+from rentcenter import media
 
 
-def _serve(file, *, content_type: str, filename: str) -> FileResponse:
-    response = FileResponse(file.open("rb"), content_type=content_type)
+def _serve(file, *, filename: str) -> FileResponse:
+    """The file with the type its stored name gives (never the type the row says), sandboxed."""
+    response = FileResponse(file.open("rb"))
+    media.protect(response, content_type=media.content_type_for(file.name))
     # RFC 6266 / 5987: the UTF-8 name for browsers, an ASCII fallback for the rest.
-    response.headers["Content-Disposition"] = _disposition(filename)
+    if response.headers["Content-Type"] != media.DOWNLOAD_TYPE:
+        response.headers["Content-Disposition"] = _disposition(filename)
     response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    if content_type.startswith("image/"):
-        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
 
@@ -36,7 +37,7 @@ def _disposition(filename: str) -> str:
 @require_GET
 def document(request: HttpRequest, document_id: int) -> FileResponse:
     doc = document_or_404(request, document_id)
-    return _serve(doc.file, content_type=doc.content_type, filename=doc.original_name)
+    return _serve(doc.file, filename=doc.original_name)
 
 
 @require_GET
@@ -44,4 +45,4 @@ def thumbnail(request: HttpRequest, document_id: int) -> FileResponse:
     doc = document_or_404(request, document_id)
     if not doc.thumbnail:
         raise Http404
-    return _serve(doc.thumbnail, content_type="image/jpeg", filename=f"thumbnail-{doc.pk}.jpg")
+    return _serve(doc.thumbnail, filename=f"thumbnail-{doc.pk}.jpg")

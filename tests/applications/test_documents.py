@@ -11,9 +11,11 @@ import struct
 import zlib
 from pathlib import Path
 
+import pikepdf
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Sum
 from django.urls import reverse
@@ -22,7 +24,9 @@ from PIL import Image
 
 from applications import documents, drafts
 from applications.models import Document, DocumentKind
+from rentcenter import pdfs
 from rentcenter.storage import private_storage
+from tests.corpus import pdfs as crafted
 from tests.factories import (
     image_bytes,
     image_upload,
@@ -116,6 +120,19 @@ def test_jpeg_is_stored_re_encoded_upright_and_without_exif(owner):
     assert "IMG_0001" not in document.file.name
 
 
+def test_jpeg_comment_is_not_kept(owner):
+    document = documents.store(
+        owner_id=owner.pk,
+        kind="id_front",
+        upload=upload("IMG_0002.jpg", jpeg_with_comment(b"Huawei P60 owner 13800000000")),
+        budget_used=0,
+    )
+
+    content = read(document.file)
+    assert b"13800000000" not in content
+    assert b"13800000000" not in read(document.thumbnail)
+
+
 def test_png_is_stored_as_png_without_exif(owner):
     original = image_bytes(size=(40, 30), fmt="PNG", exif=photo_exif())
     assert Image.open(io.BytesIO(original)).getexif().get_ifd(GPS_IFD)
@@ -166,13 +183,17 @@ def test_type_is_decided_by_content_not_by_name(owner):
 
 
 @pytest.mark.parametrize("kind", sorted(documents.PDF_KINDS))
-def test_pdf_is_accepted_for_contracts_and_certificates(owner, kind):
+def test_pdf_is_accepted_for_contracts_and_certificates_and_stored_rewritten(owner, kind):
     content = pdf_bytes()
 
     document = documents.store(owner_id=owner.pk, kind=kind, upload=pdf_upload(), budget_used=0)
 
+    kept = read(document.file)
     assert document.content_type == "application/pdf"
-    assert read(document.file) == content
+    assert kept == pdfs.clean(content) != content
+    assert len(pikepdf.open(io.BytesIO(kept)).pages) == 1
+    assert document.size == len(kept)
+    assert document.sha256 == hashlib.sha256(kept).hexdigest()
     assert document.file.name.endswith(".pdf")
     assert not document.thumbnail
 
@@ -273,8 +294,6 @@ def object_stream(*objects: bytes) -> bytes:
     return head + b"\nstream\n" + data + b"\nendstream"
 
 
-SCRIPT_ACTION = b"<< /S /JavaScript /JS (app.alert(1)) >>"
-
 ATTACKS = {
     "text named .jpg": ("id_front", "photo.jpg", b"just some text, not a photo\n" * 20),
     "truncated JPEG": ("id_front", "photo.jpg", truncated_jpeg()),
@@ -309,45 +328,23 @@ ATTACKS = {
     ),
     "PDF without %%EOF": ("employment", "contract.pdf", pdf_bytes(eof=False)),
     "PDF cut in half": ("employment", "contract.pdf", pdf_bytes()[:300]),
-    "PDF with /JavaScript": (
+    "PDF needing a password to open": (
         "employment",
         "contract.pdf",
-        pdf_bytes(objects=(SCRIPT_ACTION,)),
+        crafted.encrypted(user_password="secret"),
     ),
-    "PDF with a launch action": (
-        "contributions",
-        "proof.pdf",
-        pdf_bytes(objects=(b"<< /S /Launch /F (cmd.exe) >>",)),
-    ),
-    "PDF with an embedded file": (
-        "other",
-        "other.pdf",
-        pdf_bytes(objects=(b"<< /Type /EmbeddedFile /Length 0 >>\nstream\n\nendstream",)),
-    ),
-    "PDF with /JavaScript spelt with #-escapes": (
+    "PDF of 101 pages": ("education", "diploma.pdf", crafted.honest(pages=pdfs.MAX_PAGES + 1)),
+    "PDF naming one page a billion times": ("other", "other.pdf", crafted.page_tree_bomb()),
+    "PDF nested 100 000 deep": ("employment", "contract.pdf", crafted.deep_nesting()),
+    "PDF whose object stream inflates to 640 MB": (
         "employment",
         "contract.pdf",
-        pdf_bytes(objects=(b"<< /S /J#61vaScript /J#53 (app.alert(1)) >>",)),
+        crafted.object_stream_bomb(),
     ),
-    "PDF with /JavaScript in a compressed object stream": (
+    "HTML page starting with a PDF header": (
         "employment",
         "contract.pdf",
-        pdf_bytes(objects=(object_stream(SCRIPT_ACTION),)),
-    ),
-    "PDF with /JavaScript in an object stream marked /Obj#53tm": (
-        "employment",
-        "contract.pdf",
-        pdf_bytes(objects=(object_stream(SCRIPT_ACTION).replace(b"/ObjStm", b"/Obj#53tm"),)),
-    ),
-    "PDF whose object stream inflates beyond reason": (
-        "employment",
-        "contract.pdf",
-        pdf_bytes(objects=(object_stream(b" " * (documents.MAX_PDF_INFLATED_BYTES + 1)),)),
-    ),
-    "PDF whose object stream is not readable": (
-        "employment",
-        "contract.pdf",
-        pdf_bytes(objects=(b"<< /Type /ObjStm /N 1 /First 5 >>\nstream\nnot zlib\nendstream",)),
+        b"%PDF-1.4\n<html><script>alert(document.cookie)</script></html>\n%%EOF\n",
     ),
 }
 
@@ -400,11 +397,90 @@ def test_refusals_say_why_in_plain_words(content, code, message):
     assert message in refusal.value.messages[0]
 
 
-def test_pdf_refusals_say_why(owner):
-    with pytest.raises(ValidationError, match="PDF 文件不完整"):
-        documents.inspect(pdf_upload(eof=False), kind="employment")
-    with pytest.raises(ValidationError, match="PDF 文件含有脚本或附件"):
-        documents.inspect(pdf_upload(objects=(SCRIPT_ACTION,)), kind="employment")
+@pytest.mark.parametrize(
+    ("content", "code", "message"),
+    [
+        (pdf_bytes(eof=False), "truncated_pdf", "PDF 文件不完整，请重新导出后上传。"),
+        (b"%PDF-1.7\nnot a document\n%%EOF\n", "invalid_pdf", "文件不是有效的 PDF"),
+        (crafted.encrypted(user_password="x"), "encrypted_pdf", "PDF 文件设有打开密码"),
+        (crafted.honest(pages=101), "too_many_pages", "PDF 文件不能超过 100 页"),
+        (crafted.object_stream_bomb(), "invalid_pdf", "文件不是有效的 PDF"),
+    ],
+)
+def test_pdf_refusals_say_why(content, code, message):
+    with pytest.raises(ValidationError) as refusal:
+        documents.inspect(upload("contract.pdf", content, "application/pdf"), kind="employment")
+
+    assert refusal.value.code == code
+    assert message in refusal.value.messages[0]
+
+
+# PDFs that can act are stored without what acts (issue #10, finding 2) ------------------------
+
+
+def store_pdf(owner, content: bytes) -> Document:
+    return documents.store(
+        owner_id=owner.pk,
+        kind="employment",
+        upload=upload("contract.pdf", content, "application/pdf"),
+        budget_used=0,
+    )
+
+
+@pytest.mark.parametrize("name", sorted(crafted.ACTIVE))
+def test_active_content_in_object_streams_is_removed_before_storing(owner, name):
+    content = crafted.active(name)
+    assert b"/ObjStm" in content
+    assert crafted.SCRIPT_BYTES not in content
+
+    document = store_pdf(owner, content)
+
+    kept = read(document.file)
+    crafted.assert_inert(kept)
+    assert document.size == len(kept)
+    assert document.sha256 == hashlib.sha256(kept).hexdigest()
+
+
+def test_script_hidden_from_a_byte_scan_by_a_comment_is_removed(owner):
+    """The finding's file: an /OpenAction script in an object stream whose dictionary holds a
+    comment. It was accepted and served back byte for byte."""
+    content = crafted.hidden_from_byte_scan()
+
+    document = store_pdf(owner, content)
+
+    kept = read(document.file)
+    assert kept != content
+    assert crafted.SCRIPT_BYTES not in kept
+    assert "/OpenAction" not in pikepdf.open(io.BytesIO(kept)).Root
+    crafted.assert_inert(kept)
+
+
+def test_script_named_with_hash_escapes_is_removed(owner):
+    """/J#61vaScript is /JavaScript (ISO 32000-1 §7.3.5), in a file without object streams."""
+    content = crafted.active("OpenAction JavaScript", object_streams=False)
+    content = content.replace(b"/JavaScript", b"/J#61vaScript").replace(b"/JS ", b"/J#53 ")
+
+    document = store_pdf(owner, content)
+
+    crafted.assert_inert(read(document.file))
+
+
+def test_pdf_that_opens_without_a_password_is_stored_decrypted(owner):
+    """Permissions-only encryption (no password to open) is common on official statements: the
+    parser reads it in full, so it is cleaned like any other and stored without encryption."""
+    document = store_pdf(owner, crafted.encrypted(user_password=""))
+
+    kept = pikepdf.open(io.BytesIO(read(document.file)))
+    assert not kept.is_encrypted
+    assert b"Labour contract" in kept.pages[0].Contents.read_bytes()
+
+
+def test_what_follows_the_end_of_a_pdf_is_not_kept(owner):
+    content = crafted.honest() + b"<html><script>alert(document.cookie)</script></html>\n%%EOF\n"
+
+    document = store_pdf(owner, content)
+
+    assert b"<script>" not in read(document.file)
 
 
 def test_a_declared_size_over_5_mb_is_refused_before_reading(owner):
@@ -562,7 +638,7 @@ def test_ascii_file_name_is_kept_in_the_fallback(client, owner):
     )
 
 
-def test_owner_gets_a_pdf_inline(client, owner):
+def test_owner_gets_a_pdf_inline_in_a_sandbox(client, owner):
     document = make_document(owner, "employment", upload=pdf_upload("劳动合同.pdf"))
     client.force_login(owner)
 
@@ -572,8 +648,49 @@ def test_owner_gets_a_pdf_inline(client, owner):
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith('inline; filename="document.pdf"')
     assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Security-Policy"] == "sandbox"
     assert response["Cache-Control"] == "private, no-store"
-    assert b"".join(response.streaming_content) == pdf_bytes()
+    assert b"".join(response.streaming_content) == read(document.file)
+
+
+def test_reviewer_gets_the_rewritten_pdf_in_a_sandbox(client, owner):
+    """Finding 2 as the reviewer met it: the stored file, without the script, sandboxed."""
+    document = store_pdf(owner, crafted.hidden_from_byte_scan())
+    client.force_login(staff(reviewer=True))
+
+    response = client.get(document_url(document))
+
+    body = b"".join(response.streaming_content)
+    assert crafted.SCRIPT_BYTES not in body
+    crafted.assert_inert(body)
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Security-Policy"] == "sandbox"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_document_is_served_with_the_type_of_its_stored_name(client, owner):
+    """The row's content_type is not trusted either: a row saying text/html serves a PDF."""
+    document = make_document(owner, "employment", upload=pdf_upload())
+    Document.objects.filter(pk=document.pk).update(content_type="text/html")
+    client.force_login(owner)
+
+    response = client.get(document_url(document))
+
+    assert response["Content-Type"] == "application/pdf"
+
+
+def test_a_stored_name_of_no_known_type_is_only_offered_for_download(client, owner):
+    document = make_document(owner)
+    name = private_storage().save("documents/old.html", ContentFile(b"<script>alert(1)</script>"))
+    Document.objects.filter(pk=document.pk).update(file=name)
+    client.force_login(owner)
+
+    response = client.get(document_url(document))
+
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"] == "attachment"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in response["Content-Security-Policy"]
 
 
 def test_owner_gets_the_thumbnail(client, owner):

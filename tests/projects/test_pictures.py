@@ -104,6 +104,32 @@ def test_renditions_are_jpegs_without_exif_or_colour_profile(photo):
             assert b"SecretPhone" not in field.read()
 
 
+def test_renditions_leave_the_jpeg_comment_behind(photo):
+    """Pillow writes an image's comment into any JPEG saved from it unless told otherwise."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), "blue").save(buffer, "JPEG", comment=b"<script>owner 13800000000")
+    photo.set_image(upload(buffer.getvalue()))
+    photo.save()
+    for field in (photo.large, photo.thumbnail):
+        rendition = opened(field)
+        assert "comment" not in rendition.info
+        field.open("rb")
+        with field:
+            assert b"13800000000" not in field.read()
+
+
+def test_png_renditions_leave_the_colour_profile_and_text_behind():
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Author", "13800000000")
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(buffer, "PNG", icc_profile=icc, pnginfo=info)
+    image = images.open_image(io.BytesIO(buffer.getvalue()))
+    assert image.info["icc_profile"]
+
+    assert images.upright(image).info == {}
+
+
 def test_renditions_are_turned_upright_by_the_exif_orientation(photo):
     photo.set_image(upload(camera_jpeg(size=(64, 48))))
     photo.save()
@@ -175,6 +201,25 @@ def test_storage_names_reveal_nothing_of_the_upload_name(photo):
     assert photo.original.name.endswith(".jpg")
     assert photo.original.name != other.original.name
     assert photo.large.name != other.large.name
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "extension"),
+    [
+        (image_bytes(), "photo.html", ".jpg"),
+        (image_bytes(fmt="PNG"), "layout.jpg", ".png"),
+        (image_bytes(fmt="WEBP"), "photo", ".webp"),
+        (image_bytes(), "photo.svg", ".jpg"),
+    ],
+    ids=["JPEG named .html", "PNG named .jpg", "WebP without extension", "JPEG named .svg"],
+)
+def test_original_is_stored_under_the_extension_of_its_content(photo, content, name, extension):
+    photo.set_image(upload(content, name))
+    photo.save()
+
+    assert photo.original.name.endswith(extension)
+    with photo.original.open("rb") as stored:
+        assert stored.read() == content
 
 
 def test_random_name_drops_an_extension_that_could_smuggle_anything():
