@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 from PIL import Image
 from pypdf import PdfReader
@@ -315,8 +316,9 @@ def test_a_repeat_export_is_the_stored_file(signed_in, registration, monkeypatch
     rendered = []
     monkeypatch.setattr(pdf, "render_pdf", lambda html: rendered.append(html))
     time_machine.move_to(beijing(2026, 6, 1, 10, 40), tick=False)
-    signed_in.force_login(registration.applicant)  # a new session: the last was idle too long
-    again = signed_in.get(pdf_url(registration)).content
+    later = Client()  # a new session: the last one was idle too long
+    later.force_login(registration.applicant)
+    again = later.get(pdf_url(registration)).content
     assert again == first
     assert rendered == []
 
@@ -328,8 +330,9 @@ def test_a_decision_makes_a_new_record(signed_in, registration, time_machine):
     time_machine.move_to(beijing(2026, 6, 2, 10), tick=False)
     registration.start_review(by=reviewer)
     registration.reject(by=reviewer, reason="劳动合同照片与工作单位名称不一致，请核对后重新申请。")
-    signed_in.force_login(registration.applicant)
-    second = text_of(signed_in.get(pdf_url(registration)).content)
+    later = Client()  # a new session: the last one was idle too long
+    later.force_login(registration.applicant)
+    second = text_of(later.get(pdf_url(registration)).content)
     assert second != text_of(first)
     assert "目前进度审核不通过" in second
     assert "劳动合同照片与工作单位名称不一致" in second
