@@ -18,7 +18,12 @@ the next instant at which a plan changes state (填报开始, 登记开始, 登�
 publication), which the view's `until` function gives, capped at PAGE_CACHE_SECONDS. Every
 save and delete of catalogue data bumps the version after its transaction commits (the apps
 connect `catalogue_changed` to their models), so a plan turns 登记中 at 09:00:00 and a staff
-edit shows at once, without anyone clearing a cache.
+edit shows without anyone clearing a cache: at once in the process that made it, within
+LOCAL_SECONDS in the others, which remember the public pages they read for that long so that
+a spike costs no round trip to Redis per request.
+
+The cookie-less visit is answered by PageCacheMiddleware, before the session, CSRF and
+authentication middleware; everything else goes through the view's `public_page` decorator.
 
 Hole kinds are registered by the apps that own them (`register_hole`); this module imports no
 app.
@@ -31,7 +36,7 @@ import math
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
 from typing import Any
@@ -143,14 +148,27 @@ register_hole(HoleKind("messages", capture=dict, render=_render_messages))
 
 @dataclass
 class Page:
+    """What a visitor with cookies gets: the skeleton, every hole filled for them."""
+
     version: int
     rendered_at: float
     expires_at: float
     content_type: str
     skeleton: list[str | Hole]
-    # The skeleton with its personal holes filled for a visitor without cookies; only live
-    # holes (if any) are left to fill.
-    anonymous: list[str | Hole] = field(default_factory=list)
+
+
+@dataclass
+class PublicPage:
+    """What a visitor without cookies gets: the skeleton with its personal holes filled as for
+    an anonymous visitor, encoded; live holes (if any) are left to fill, else the whole body
+    and its ETag are ready."""
+
+    version: int
+    rendered_at: float
+    expires_at: float
+    content_type: str
+    parts: list[bytes | Hole]
+    etag: str = ""
 
 
 def current_version() -> int:
@@ -167,6 +185,8 @@ def catalogue_changed(*args, **kwargs) -> None:
 
 
 def _bump() -> None:
+    _local.clear()
+    _local_live.clear()
     try:
         cache.incr(VERSION_KEY)
     except ValueError:  # never set, or evicted
@@ -190,32 +210,42 @@ def public_page(
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             items = sorted((name, request.GET[name]) for name in params if name in request.GET)
-            key = page_key(request.path, items)
+            public = is_anonymous(request)
+            key = page_key(request.path, items, public=public)
             stored = cache.get_many([VERSION_KEY, key])
             version = stored.get(VERSION_KEY) or current_version()
-            page: Page | None = stored.get(key)
+            entry: Page | PublicPage | None = stored.get(key)
             now = time.time()
-            if page is None or page.version != version or page.expires_at <= now:
+            if entry is None or entry.version != version or entry.expires_at <= now:
                 query = QueryDict(mutable=True)
                 for name, value in items:
                     query[name] = value
                 clean = _clean_request(request, query)
-                response, page = _render_skeleton(
-                    view, request, clean, args, kwargs, version, until
-                )
-                if page is None:
+                response, pages = _render(view, request, clean, args, kwargs, version, until)
+                if pages is None:
                     return response
-                cache.set(key, page, timeout=max(1, math.ceil(page.expires_at - now)))
+                page, public_page = pages
+                cache.set_many(
+                    {
+                        page_key(request.path, items, public=False): page,
+                        page_key(request.path, items, public=True): public_page,
+                    },
+                    timeout=max(1, math.ceil(page.expires_at - now)),
+                )
+                entry = public_page if public else page
             _remember(request.path)
-            return _deliver(request, page, now)
+            if public:
+                _keep_local(key, entry, now)
+                return deliver_public(request, entry, now)
+            return _deliver_personal(request, entry)
 
         return wrapper
 
     return decorator
 
 
-def page_key(path: str, items: Sequence[tuple[str, str]]) -> str:
-    return f"pagecache:page:{path}?{urlencode(items)}"
+def page_key(path: str, items: Sequence[tuple[str, str]], *, public: bool) -> str:
+    return f"pagecache:{'public' if public else 'page'}:{path}?{urlencode(items)}"
 
 
 # Paths this process has served as cached pages: only these are looked up by the middleware,
@@ -248,14 +278,48 @@ class PageCacheMiddleware:
             and is_anonymous(request)
             and "HTTP_HX_REQUEST" not in request.META
         ):
-            key = page_key(request.path, sorted(request.GET.items()))
-            stored = cache.get_many([VERSION_KEY, key])
-            page: Page | None = stored.get(key)
+            key = page_key(request.path, sorted(request.GET.items()), public=True)
             now = time.time()
-            if page and page.version == stored.get(VERSION_KEY) and page.expires_at > now:
+            page = _recent_public_page(key, now)
+            if page:
                 request.get_host()  # the host check the common middleware would make
-                return _deliver(request, page, now)
+                return deliver_public(request, page, now)
         return self.get_response(request)
+
+
+# The public pages this process read from the shared cache in the last LOCAL_SECONDS: during
+# a spike most requests are answered from here, without a round trip to Redis. A catalogue
+# change made in another process shows here within that time (this process's own changes at
+# once); a plan's boundary is never passed, each page still ends at its expires_at.
+LOCAL_SECONDS = 1.0
+_local: dict[str, tuple[float, PublicPage]] = {}
+_local_live: dict[str, tuple[float, tuple[int, float, str]]] = {}
+
+
+def forget_local() -> None:
+    """Drop what this process remembers (tests start each from an empty cache)."""
+    _local.clear()
+    _local_live.clear()
+    _known_paths.clear()
+
+
+def _recent_public_page(key: str, now: float) -> PublicPage | None:
+    recent = _local.get(key)
+    if recent and now - recent[0] < LOCAL_SECONDS and recent[1].expires_at > now:
+        return recent[1]
+    stored = cache.get_many([VERSION_KEY, key])
+    page: PublicPage | None = stored.get(key)
+    if page and page.version == stored.get(VERSION_KEY) and page.expires_at > now:
+        _keep_local(key, page, now)
+        return page
+    _local.pop(key, None)
+    return None
+
+
+def _keep_local(key: str, page: PublicPage, now: float) -> None:
+    if len(_local) >= KNOWN_PATHS_LIMIT:
+        _local.clear()
+    _local[key] = (now, page)
 
 
 def _clean_request(request: HttpRequest, query: QueryDict) -> HttpRequest:
@@ -286,7 +350,8 @@ class _EmptySession(dict):
         return True
 
 
-def _render_skeleton(view, request, clean: HttpRequest, args, kwargs, version: int, until):
+def _render(view, request, clean: HttpRequest, args, kwargs, version: int, until):
+    """The view's answer and, when it is a page to keep, its two entries."""
     holes: list[Hole] = []
     clean.pagecache_holes = holes
     response = view(clean, *args, **kwargs)
@@ -304,26 +369,31 @@ def _render_skeleton(view, request, clean: HttpRequest, args, kwargs, version: i
     parts = MARKER_PATTERN.split(response.content.decode())
     # split() alternates text and captured hole numbers: text, 0, text, 1, text …
     skeleton = [holes[int(part)] if i % 2 else part for i, part in enumerate(parts)]
-    page = Page(
-        version=version,
-        rendered_at=now.timestamp(),
-        expires_at=expires_at,
-        content_type=response["Content-Type"],
-        skeleton=skeleton,
-    )
-    page.anonymous = _join_text(_fill(clean, skeleton, kinds={True}))
-    return response, page
+    common = {
+        "version": version,
+        "rendered_at": now.timestamp(),
+        "expires_at": expires_at,
+        "content_type": response["Content-Type"],
+    }
+    public = PublicPage(**common, parts=_encoded(_fill(clean, skeleton, kinds={True})))
+    if len(public.parts) == 1 and isinstance(public.parts[0], bytes):
+        public.etag = _etag(public.parts[0])
+    return response, (Page(**common, skeleton=skeleton), public)
 
 
-def _join_text(segments: list) -> list[str | Hole]:
-    """Adjacent strings joined, so that delivery joins as few pieces as possible."""
+def _encoded(segments: list) -> list[bytes | Hole]:
+    """Adjacent text joined and encoded, so that delivery joins as few pieces as possible."""
     joined: list[str | Hole] = []
     for segment in segments:
         if isinstance(segment, str) and joined and isinstance(joined[-1], str):
             joined[-1] += segment
         else:
             joined.append(segment)
-    return joined
+    return [part.encode() if isinstance(part, str) else part for part in joined]
+
+
+def _etag(body: bytes) -> str:
+    return quote_etag(hashlib.blake2b(body, digest_size=12).hexdigest())
 
 
 def is_anonymous(request: HttpRequest) -> bool:
@@ -332,30 +402,33 @@ def is_anonymous(request: HttpRequest) -> bool:
     return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
 
 
-def _deliver(request: HttpRequest, page: Page, now: float) -> HttpResponse:
-    if is_anonymous(request):
-        body = "".join(_fill(request, page.anonymous, kinds={False}))
-        etag = quote_etag(hashlib.blake2b(body.encode(), digest_size=12).hexdigest())
-        # No shared cache keeps the page past the skeleton's end or its live holes' end.
-        fresh_until = min(page.expires_at, getattr(request, "pagecache_fresh_until", math.inf))
-        max_age = max(0, min(settings.PUBLIC_PAGE_MAX_AGE, math.floor(fresh_until - now)))
-        headers = {
-            "Cache-Control": f"public, max-age={max_age}",
-            "ETag": etag,
-            "Last-Modified": http_date(page.rendered_at),
-        }
-        if etag in _etags(request.headers.get("If-None-Match", "")):
-            response = HttpResponseNotModified()
-        else:
-            response = HttpResponse(body, content_type=page.content_type)
+def deliver_public(request: HttpRequest, page: PublicPage, now: float) -> HttpResponse:
+    if page.etag:
+        body, etag = page.parts[0], page.etag
     else:
-        body = "".join(_fill(request, page.skeleton, kinds={True, False}))
+        filled = _fill(request, page.parts, kinds={False})
+        body = b"".join(part if isinstance(part, bytes) else part.encode() for part in filled)
+        etag = _etag(body)
+    # No shared cache keeps the page past the skeleton's end or its live holes' end.
+    fresh_until = min(page.expires_at, getattr(request, "pagecache_fresh_until", math.inf))
+    max_age = max(0, min(settings.PUBLIC_PAGE_MAX_AGE, math.floor(fresh_until - now)))
+    if etag in _etags(request.headers.get("If-None-Match", "")):
+        response = HttpResponseNotModified()
+    else:
         response = HttpResponse(body, content_type=page.content_type)
-        headers = {"Cache-Control": "private, no-cache"}
-    for name, value in headers.items():
-        response[name] = value
+    response["Cache-Control"] = f"public, max-age={max_age}"
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(page.rendered_at)
     # Pages differ by cookie (signed in or not); the session middleware adds Vary: Cookie only
-    # when it was read, which an anonymous visitor's request may not do.
+    # when it was read, which this visitor's request may not do.
+    patch_vary_headers(response, ["Cookie"])
+    return response
+
+
+def _deliver_personal(request: HttpRequest, page: Page) -> HttpResponse:
+    body = "".join(_fill(request, page.skeleton, kinds={True, False}))
+    response = HttpResponse(body, content_type=page.content_type)
+    response["Cache-Control"] = "private, no-cache"
     patch_vary_headers(response, ["Cookie"])
     return response
 
@@ -373,18 +446,26 @@ def live_fragment(
 ) -> str:
     """A live hole's HTML, rendered at most once per `seconds` (and never kept past the instant
     `render` says it changes) and shared by every visitor. The request learns until when it is
-    fresh, for its Cache-Control."""
+    fresh, for its Cache-Control. Like public pages, it is remembered by the process for up
+    to LOCAL_SECONDS, never past its end."""
     now = time.time()
-    stored = cache.get_many([VERSION_KEY, key])
-    version = stored.get(VERSION_KEY) or current_version()
-    entry = stored.get(key)
-    if entry is None or entry[0] != version or entry[1] <= now:
-        html, change = render()
-        expires_at = now + seconds
-        if change is not None:
-            expires_at = min(expires_at, change.timestamp())
-        entry = (version, expires_at, html)
-        cache.set(key, entry, timeout=max(1, math.ceil(expires_at - now)))
+    recent = _local_live.get(key)
+    if recent and now - recent[0] < LOCAL_SECONDS and recent[1][1] > now:
+        entry = recent[1]
+    else:
+        stored = cache.get_many([VERSION_KEY, key])
+        version = stored.get(VERSION_KEY) or current_version()
+        entry = stored.get(key)
+        if entry is None or entry[0] != version or entry[1] <= now:
+            html, change = render()
+            expires_at = now + seconds
+            if change is not None:
+                expires_at = min(expires_at, change.timestamp())
+            entry = (version, expires_at, html)
+            cache.set(key, entry, timeout=max(1, math.ceil(expires_at - now)))
+        if len(_local_live) >= KNOWN_PATHS_LIMIT:
+            _local_live.clear()
+        _local_live[key] = (now, entry)
     request.pagecache_fresh_until = min(
         entry[1], getattr(request, "pagecache_fresh_until", math.inf)
     )

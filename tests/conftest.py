@@ -86,6 +86,9 @@ def _own_cache_keys():
 def clear_cache() -> None:
     from django.core.cache import cache
 
+    from rentcenter import pagecache
+
+    pagecache.forget_local()
     if settings.REDIS_URL:
         client = cache._cache.get_client(write=True)
         keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))

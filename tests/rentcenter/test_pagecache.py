@@ -321,3 +321,16 @@ def test_a_warm_page_for_a_visitor_without_cookies_skips_the_rest_of_the_stack(
 def test_the_host_is_checked_on_the_fast_path_too(client, plan):
     client.get("/")
     assert client.get("/", HTTP_HOST="evil.example").status_code == 400
+
+
+def test_another_process_s_change_shows_here_within_a_second(client, plan, clock):
+    from django.core.cache import cache
+
+    from rentcenter.pagecache import LOCAL_SECONDS, VERSION_KEY
+
+    client.get("/")  # rendered, and remembered by this process
+    Plan.objects.filter(pk=plan.pk).update(title="另一进程改的标题")
+    cache.incr(VERSION_KEY)  # what another process's commit does to the shared cache
+    assertNotContains(client.get("/"), "另一进程改的标题")
+    clock.shift(LOCAL_SECONDS)
+    assertContains(client.get("/"), "另一进程改的标题")

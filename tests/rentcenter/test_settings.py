@@ -176,7 +176,7 @@ def test_database_pool_uses_psycopg_pool_instead_of_persistent_connections(tmp_p
 
 def test_redis_url_selects_the_redis_cache(tmp_path):
     values = report(tmp_path, REDIS_URL="redis://cache.internal:6379/1")
-    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["cache"] == "rentcenter.cache.SharedRedisCache"
     assert values["cache_location"] == "redis://cache.internal:6379/1"
     assert values["session_engine"] == "django.contrib.sessions.backends.cached_db"
 
