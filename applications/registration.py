@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
@@ -68,6 +68,47 @@ def register(
                 return _duplicate(existing)
             # Otherwise two registrations drew the same random number: draw again.
     raise RuntimeError("could not find a free registration number")
+
+
+@dataclass(frozen=True)
+class PlansState:
+    """What one applicant has done for some plans: the plans whose 信息填报 they submitted, and
+    their registration (not cancelled) in each plan they registered for."""
+
+    submitted: frozenset[int]
+    registered: dict[int, str]  # plan id → 目前进度
+
+
+NO_STATE = PlansState(frozenset(), {})
+
+
+def plans_state(applicant: User, plan_ids: Iterable[int]) -> PlansState:
+    """For the buttons of every page that lists plans: one indexed query for all of them.
+
+    Written in SQL because it runs on every signed-in view of the home page, where the ORM's
+    building of a UNION cost three times the query itself (make bench, cached pages)."""
+    plan_ids = list(plan_ids)
+    if not plan_ids:
+        return NO_STATE
+    marks = ", ".join(["%s"] * len(plan_ids))
+    infos, registrations = ApplicationInfo._meta.db_table, Registration._meta.db_table
+    # Table names come from the models; every value is a parameter.
+    sql = " ".join(
+        [
+            f"SELECT plan_id, '' FROM {infos}",  # noqa: S608
+            f"WHERE applicant_id = %s AND plan_id IN ({marks})",
+            f"UNION SELECT plan_id, progress FROM {registrations}",  # noqa: S608
+            f"WHERE applicant_id = %s AND progress <> %s AND plan_id IN ({marks})",
+        ]
+    )
+    params = [applicant.pk, *plan_ids, applicant.pk, Progress.CANCELLED, *plan_ids]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return PlansState(
+        submitted=frozenset(plan_id for plan_id, progress in rows if not progress),
+        registered={plan_id: progress for plan_id, progress in rows if progress},
+    )
 
 
 def _active(applicant: User, plan: Plan) -> Registration | None:

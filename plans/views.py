@@ -4,13 +4,13 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Value
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
-from applications.models import ApplicationInfo, Registration
+from applications.registration import NO_STATE, PlansState, plans_state
 from plans.models import Plan, PlanProject
 from projects.models import cover_prefetch
 from rentcenter.pagecache import HoleKind, public_page
@@ -44,30 +44,12 @@ def announcement(request: HttpRequest, plan_id: int) -> HttpResponse:
     return render(request, "plans/announcement.html", context)
 
 
-def applicant_state(request: HttpRequest, plan_ids: Iterable[int]) -> dict[str, set[int]]:
-    """Which of these plans the signed-in applicant has filled in and registered for, so each
-    card offers 查看填报信息 instead of 填报信息 and leads to the existing registration: one
-    indexed query for a whole page of plans, none for an anonymous visitor."""
-    state: dict[str, set[int]] = {"submitted_plan_ids": set(), "registered_plan_ids": set()}
+def applicant_state(request: HttpRequest, plan_ids: Iterable[int]) -> PlansState:
+    """Which of these plans the visitor has filled in and registered for, so each card offers
+    查看填报信息 instead of 填报信息 and leads to the existing registration."""
     if not request.user.is_authenticated:
-        return state
-    plan_ids = list(plan_ids)
-    submitted = (
-        ApplicationInfo.objects.of(request.user)
-        .filter(plan_id__in=plan_ids)
-        .values_list("plan_id", Value("submitted_plan_ids"))
-        .order_by()
-    )
-    registered = (
-        Registration.objects.of(request.user)
-        .active()
-        .filter(plan_id__in=plan_ids)
-        .values_list("plan_id", Value("registered_plan_ids"))
-        .order_by()
-    )
-    for plan_id, kind in submitted.union(registered):
-        state[kind].add(plan_id)
-    return state
+        return NO_STATE
+    return plans_state(request.user, plan_ids)
 
 
 def _capture_plan(plan: Plan) -> dict[str, Any]:
@@ -86,8 +68,8 @@ def _render_plan_actions(request: HttpRequest, plans: list[dict[str, Any]]) -> l
     return [
         _plan_actions_html(
             tuple(plan.items()),
-            submitted=plan["pk"] in state["submitted_plan_ids"],
-            registered=plan["pk"] in state["registered_plan_ids"],
+            submitted=plan["pk"] in state.submitted,
+            registered=plan["pk"] in state.registered,
         )
         for plan in plans
     ]
