@@ -20,6 +20,7 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
+from django.core.cache import caches
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -152,4 +153,12 @@ def _sessions(users: list[User]) -> list[str]:
         for user in users
     ]
     Session.objects.bulk_create(rows, batch_size=BATCH)
+    if settings.SESSION_ENGINE.endswith("cached_db"):
+        # As a login would have: the session in the cache too, not only in the database.
+        from django.contrib.sessions.backends.cached_db import KEY_PREFIX
+
+        caches[settings.SESSION_CACHE_ALIAS].set_many(
+            {KEY_PREFIX + row.session_key: store.decode(row.session_data) for row in rows},
+            timeout=settings.SESSION_COOKIE_AGE,
+        )
     return [row.session_key for row in rows]
