@@ -4,6 +4,10 @@ The session remembers when the person logged in and when it last saw them. Only 
 sessions are looked at, from the session alone (no database query for the user), and the "last
 seen" time is written at most once a minute, so that browsing does not write the session on
 every request; the idle limit is therefore exact to a minute.
+
+A view marked `sessionless` (the captcha image) is not looked at: reading the session is
+enough for Django to drop the cookie of a session that has just been replaced by a login, and a
+response that arrives after 登录's would then log the person out.
 """
 
 import time
@@ -12,6 +16,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib import auth, messages
 from django.http import HttpRequest, HttpResponse
+
+View = Callable[..., HttpResponse]
 
 LOGIN_AT = "accounts.login_at"
 SEEN_AT = "accounts.seen_at"
@@ -25,11 +31,25 @@ def start_session_clock(request: HttpRequest) -> None:
     request.session[SEEN_AT] = now
 
 
+def sessionless(view: View) -> View:
+    """Marks a view that must neither read nor write the session, so that its response never
+    sets or deletes the session cookie. The view itself must not touch request.session."""
+    view.sessionless = True
+    return view
+
+
 class SessionTimeoutMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: View, args: tuple, kwargs: dict
+    ) -> HttpResponse | None:
+        if getattr(view, "sessionless", False):
+            return None
         session = request.session
         if auth.SESSION_KEY in session:
             now = time.time()
@@ -43,4 +63,4 @@ class SessionTimeoutMiddleware:
                 messages.info(request, "登录已超时，请重新登录。")
             elif now - seen_at >= SEEN_AT_PRECISION:
                 session[SEEN_AT] = now
-        return self.get_response(request)
+        return None

@@ -4,7 +4,6 @@ a send address (htmx swaps the form in place; without JavaScript the page is dra
 
 import functools
 import time
-from functools import partial
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
@@ -29,7 +28,7 @@ from accounts.forms import (
     RealNameForm,
     SendCodeForm,
 )
-from accounts.middleware import start_session_clock
+from accounts.middleware import sessionless, start_session_clock
 from accounts.models import User, mask_phone
 from rentcenter import pagecache
 from rentcenter.http import HtmxHttpRequest
@@ -72,7 +71,14 @@ def _render_form(
         template_name += "#form"
     back = next_url(request)
     next_query = f"?{urlencode({'next': back})}" if back else ""
-    context = {"form": form, "next": back, "next_query": next_query, **context}
+    context = {
+        "form": form,
+        "next": back,
+        "next_query": next_query,
+        # Every drawing of the form shows a new image: the one just answered is used up.
+        "captcha_challenge": captcha.new_challenge(),
+        **context,
+    }
     return render(request, template_name, context)
 
 
@@ -94,18 +100,24 @@ def _send_code(
     return {"sent_to": mask_phone(phone), "resend_in": otp.RESEND_SECONDS}
 
 
+@sessionless
 @require_GET
 @never_cache
 def captcha_image(request: HttpRequest) -> HttpResponse:
-    answer = captcha.new_challenge(request.session)
+    """The image of the challenge in ?c=; each drawing makes a new answer for it."""
+    challenge = request.GET.get("c", "")
+    if not captcha.is_challenge(challenge):
+        raise Http404
+    answer = captcha.new_answer(challenge)
     return HttpResponse(captcha.draw(answer), content_type="image/png")
 
 
 @require_GET
 @never_cache
 def captcha_refresh(request: HttpRequest) -> HttpResponse:
-    """刷新 with htmx: a new <img>, whose loading makes a new challenge."""
-    return render(request, "accounts/includes/captcha.html")
+    """刷新 with htmx: a new challenge, its hidden field and its image."""
+    context = {"captcha_challenge": captcha.new_challenge()}
+    return render(request, "accounts/includes/captcha.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -132,7 +144,7 @@ def login(request: HtmxHttpRequest) -> HttpResponse:
 @require_POST
 @vary_on_headers("HX-Request")
 def login_send_code(request: HtmxHttpRequest) -> HttpResponse:
-    form = SendCodeForm(request.POST, captcha_check=partial(captcha.check, request.session))
+    form = SendCodeForm(request.POST, captcha_check=captcha.check)
     sent = _send_code(request, form, purpose=otp.Purpose.LOGIN)
     return _render_form(request, "accounts/login.html", form, **sent)
 
@@ -172,7 +184,7 @@ def register(request: HtmxHttpRequest) -> HttpResponse:
 @require_POST
 @vary_on_headers("HX-Request")
 def register_send_code(request: HtmxHttpRequest) -> HttpResponse:
-    form = SendCodeForm(request.POST, captcha_check=partial(captcha.check, request.session))
+    form = SendCodeForm(request.POST, captcha_check=captcha.check)
     sent = _send_code(request, form, purpose=otp.Purpose.LOGIN)
     return _render_form(request, "accounts/register.html", form, **sent)
 
@@ -241,7 +253,7 @@ def change_phone(request: HtmxHttpRequest) -> HttpResponse:
 def change_phone_send_code(request: HtmxHttpRequest) -> HttpResponse:
     form = NewPhoneSendCodeForm(
         request.POST,
-        captcha_check=partial(captcha.check, request.session),
+        captcha_check=captcha.check,
         current_phone=request.user.phone,
     )
     purpose = otp.Purpose.CHANGE_PHONE
