@@ -130,6 +130,16 @@ class NewPhoneForm(CodeLoginForm):
     phone = MobilePhoneField(label="新手机号码")
 
 
+class ConfirmPhoneSendCodeForm(SendCodeForm):
+    """发送验证码 to the account's own phone: nothing to type but the captcha."""
+
+    phone = None
+
+
+class ConfirmPhoneForm(CodeLoginForm):
+    phone = None
+
+
 class RealNameForm(forms.Form):
     """立即实名: the name and the 18-digit resident ID number, as printed on the card."""
 

@@ -22,6 +22,11 @@ View = Callable[..., HttpResponse]
 LOGIN_AT = "accounts.login_at"
 SEEN_AT = "accounts.seen_at"
 SEEN_AT_PRECISION = 60
+# When the person last proved again that they hold the account's phone (验证当前手机号).
+CONFIRMED_AT = "accounts.confirmed_at"
+# Changing what logs in to an account (the phone) needs a login or a fresh proof this recent
+# (OWASP ASVS 5.0 §7.5: re-authentication before changing an authentication factor).
+RECENT_LOGIN_SECONDS = 10 * 60
 
 
 def start_session_clock(request: HttpRequest) -> None:
@@ -29,6 +34,16 @@ def start_session_clock(request: HttpRequest) -> None:
     now = time.time()
     request.session[LOGIN_AT] = now
     request.session[SEEN_AT] = now
+
+
+def confirm_login(request: HttpRequest) -> None:
+    """Called when a code texted to the account's own phone has just been verified."""
+    request.session[CONFIRMED_AT] = time.time()
+
+
+def logged_in_recently(request: HttpRequest) -> bool:
+    proved_at = max(request.session.get(LOGIN_AT, 0), request.session.get(CONFIRMED_AT, 0))
+    return time.time() - proved_at <= RECENT_LOGIN_SECONDS
 
 
 def sessionless(view: View) -> View:

@@ -21,14 +21,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from accounts import captcha, otp, phones, realname
+from accounts.decorators import recent_login_required
 from accounts.forms import (
     CodeLoginForm,
+    ConfirmPhoneForm,
+    ConfirmPhoneSendCodeForm,
     NewPhoneForm,
     NewPhoneSendCodeForm,
     RealNameForm,
     SendCodeForm,
 )
-from accounts.middleware import sessionless, start_session_clock
+from accounts.middleware import confirm_login, sessionless, start_session_clock
 from accounts.models import User, mask_phone
 from rentcenter import pagecache
 from rentcenter.http import HtmxHttpRequest
@@ -85,10 +88,11 @@ def _render_form(
 def _send_code(
     request: HttpRequest, form: SendCodeForm, *, purpose: str, user: User | None = None
 ) -> dict[str, object]:
-    """Text a code if the form is valid and the limits allow; what the page says about it."""
+    """Text a code if the form is valid and the limits allow; what the page says about it.
+    A form without a phone field texts the account's own phone."""
     if not form.is_valid():
         return {}
-    phone = form.cleaned_data["phone"]
+    phone = form.cleaned_data["phone"] if "phone" in form.fields else user.phone
     try:
         otp.send_code(phone=phone, purpose=purpose, address=client_ip(request), user=user)
     except otp.SendRefused as refused:
@@ -226,6 +230,35 @@ def verify_real_name(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
+def confirm_phone(request: HtmxHttpRequest) -> HttpResponse:
+    """更改手机号码, first step when the login is older than 10 minutes: a code texted to the
+    phone the account has now proves that its holder is the one asking."""
+    form = ConfirmPhoneForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        purpose = otp.Purpose.CONFIRM_PHONE
+        user = request.user
+        code = form.cleaned_data["sms_code"]
+        if otp.verify_code(phone=user.phone, purpose=purpose, code=code, user=user):
+            confirm_login(request)
+            return redirect(next_url(request) or "accounts:change_phone")
+        form.add_error("sms_code", CODE_REFUSED)
+    return _render_form(request, "accounts/confirm_phone.html", form)
+
+
+@login_required
+@require_POST
+@vary_on_headers("HX-Request")
+def confirm_phone_send_code(request: HtmxHttpRequest) -> HttpResponse:
+    form = ConfirmPhoneSendCodeForm(request.POST, captcha_check=captcha.check)
+    purpose = otp.Purpose.CONFIRM_PHONE
+    sent = _send_code(request, form, purpose=purpose, user=request.user)
+    return _render_form(request, "accounts/confirm_phone.html", form, **sent)
+
+
+@login_required
+@recent_login_required
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
 def change_phone(request: HtmxHttpRequest) -> HttpResponse:
     """更改手机号码 → 立即绑定, with a code sent to the new phone."""
     form = NewPhoneForm(request.POST if request.method == "POST" else None)
@@ -248,6 +281,7 @@ def change_phone(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @login_required
+@recent_login_required
 @require_POST
 @vary_on_headers("HX-Request")
 def change_phone_send_code(request: HtmxHttpRequest) -> HttpResponse:
