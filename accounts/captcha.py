@@ -60,13 +60,15 @@ def new_answer(challenge: str) -> str:
     if not is_challenge(challenge):
         raise ValueError("not a challenge id")
     answer = "".join(secrets.choice("0123456789") for _ in range(LENGTH))
-    stored = {"hash": _hash(challenge, answer), "expires_at": time.time() + TTL_SECONDS}
+    now = time.time()
+    stored = {"hash": _hash(challenge, answer), "drawn_at": now, "expires_at": now + TTL_SECONDS}
     cache.set(_key(challenge), stored, timeout=TTL_SECONDS)
     return answer
 
 
-def check(challenge: str, answer: str) -> bool:
-    """Whether `answer` solves the latest image of `challenge`; the image is used up either way.
+def check(challenge: str, answer: str, *, max_age: int | None = None) -> bool:
+    """Whether `answer` solves the latest image of `challenge`, drawn at most `max_age` seconds
+    ago when given; the image is used up either way.
 
     Of any number of simultaneous checks, only the one whose delete removes the entry can
     succeed (Redis DEL and the local-memory cache both say whether they removed it)."""
@@ -76,6 +78,8 @@ def check(challenge: str, answer: str) -> bool:
     if settings.CAPTCHA_TEST_MODE and answer == TEST_ANSWER:
         return True
     if not taken or stored["expires_at"] < time.time():
+        return False
+    if max_age is not None and time.time() - stored["drawn_at"] > max_age:
         return False
     return constant_time_compare(stored["hash"], _hash(challenge, answer))
 

@@ -4,6 +4,7 @@ a send address (htmx swaps the form in place; without JavaScript the page is dra
 
 import functools
 import time
+from functools import partial
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
@@ -85,6 +86,11 @@ def _render_form(
     return render(request, template_name, context)
 
 
+def _captcha_check():
+    """How this send's captcha is checked: during an SMS surge only a just-drawn image counts."""
+    return partial(captcha.check, max_age=otp.captcha_max_age())
+
+
 def _send_code(
     request: HttpRequest, form: SendCodeForm, *, purpose: str, user: User | None = None
 ) -> dict[str, object]:
@@ -148,7 +154,7 @@ def login(request: HtmxHttpRequest) -> HttpResponse:
 @require_POST
 @vary_on_headers("HX-Request")
 def login_send_code(request: HtmxHttpRequest) -> HttpResponse:
-    form = SendCodeForm(request.POST, captcha_check=captcha.check)
+    form = SendCodeForm(request.POST, captcha_check=_captcha_check())
     sent = _send_code(request, form, purpose=otp.Purpose.LOGIN)
     return _render_form(request, "accounts/login.html", form, **sent)
 
@@ -188,7 +194,7 @@ def register(request: HtmxHttpRequest) -> HttpResponse:
 @require_POST
 @vary_on_headers("HX-Request")
 def register_send_code(request: HtmxHttpRequest) -> HttpResponse:
-    form = SendCodeForm(request.POST, captcha_check=captcha.check)
+    form = SendCodeForm(request.POST, captcha_check=_captcha_check())
     sent = _send_code(request, form, purpose=otp.Purpose.LOGIN)
     return _render_form(request, "accounts/register.html", form, **sent)
 
@@ -249,7 +255,7 @@ def confirm_phone(request: HtmxHttpRequest) -> HttpResponse:
 @require_POST
 @vary_on_headers("HX-Request")
 def confirm_phone_send_code(request: HtmxHttpRequest) -> HttpResponse:
-    form = ConfirmPhoneSendCodeForm(request.POST, captcha_check=captcha.check)
+    form = ConfirmPhoneSendCodeForm(request.POST, captcha_check=_captcha_check())
     purpose = otp.Purpose.CONFIRM_PHONE
     sent = _send_code(request, form, purpose=purpose, user=request.user)
     return _render_form(request, "accounts/confirm_phone.html", form, **sent)
@@ -287,7 +293,7 @@ def change_phone(request: HtmxHttpRequest) -> HttpResponse:
 def change_phone_send_code(request: HtmxHttpRequest) -> HttpResponse:
     form = NewPhoneSendCodeForm(
         request.POST,
-        captcha_check=captcha.check,
+        captcha_check=_captcha_check(),
         current_phone=request.user.phone,
     )
     purpose = otp.Purpose.CHANGE_PHONE

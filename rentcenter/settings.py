@@ -46,6 +46,21 @@ def envint(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
 
 
+def envlimits(name: str, default: str) -> tuple[tuple[int, int], ...]:
+    """Rate limits written `count/seconds`, comma-separated: "1/60,5/3600"."""
+    value = os.environ.get(name, default)
+    limits = []
+    for item in value.split(","):
+        count, _, seconds = item.strip().partition("/")
+        if not (count.isdigit() and seconds.isdigit() and int(count) > 0 and int(seconds) >= 60):
+            raise ImproperlyConfigured(
+                f"{name} must be comma-separated count/seconds limits with at least 60 seconds "
+                f"each (e.g. 5/3600), not {value!r}"
+            )
+        limits.append((int(count), int(seconds)))
+    return tuple(limits)
+
+
 def envlist(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name)
     if value is None:
@@ -237,6 +252,22 @@ if SMS_BACKEND == "http" and not (SMS_GATEWAY_URL and SMS_GATEWAY_KEY):
     raise ImproperlyConfigured("SMS_BACKEND=http needs SMS_GATEWAY_URL and SMS_GATEWAY_KEY")
 if SMS_GATEWAY_URL and not SMS_GATEWAY_URL.startswith(("https://", "http://")):
     raise ImproperlyConfigured("SMS_GATEWAY_URL must be an http(s):// address")
+
+# How many texts may be sent (accounts/otp.py), as count/seconds: per phone, and per client
+# address. An address is often shared on opening day (an office's NAT, a carrier's gateway for
+# thousands of phones), so its limit is high; the per-phone limits stop bombing one number.
+SMS_PHONE_LIMITS = envlimits("SMS_PHONE_LIMITS", "1/60,5/3600,10/86400")
+SMS_ADDRESS_LIMITS = envlimits("SMS_ADDRESS_LIMITS", "200/3600")
+# The circuit breaker against SMS pumping: when the whole site sends more texts than this in a
+# minute, every further send needs a captcha drawn within SMS_SURGE_CAPTCHA_SECONDS (no stock
+# of images solved in advance) and staff see an alert on the plans' dashboards. Set it above
+# the busiest minute a real opening brings.
+SMS_SITE_CEILING_PER_MINUTE = envint("SMS_SITE_CEILING_PER_MINUTE", 1000)
+SMS_SURGE_CAPTCHA_SECONDS = envint("SMS_SURGE_CAPTCHA_SECONDS", 60)
+if SMS_SITE_CEILING_PER_MINUTE < 1 or SMS_SURGE_CAPTCHA_SECONDS < 10:
+    raise ImproperlyConfigured(
+        "SMS_SITE_CEILING_PER_MINUTE must be at least 1 and SMS_SURGE_CAPTCHA_SECONDS at least 10"
+    )
 
 # Automated tests of a running site answer the image captcha with "PASSED". Never in production.
 CAPTCHA_TEST_MODE = envbool("CAPTCHA_TEST_MODE", False)

@@ -128,7 +128,8 @@ def test_the_hour_limit_says_the_time_of_the_next_send(client, captcha_test_mode
     assert "data-resend-seconds" not in page
 
 
-def test_the_address_limit_counts_every_phone(client, new_client, captcha_test_mode):
+def test_the_address_limit_counts_every_phone(client, new_client, captcha_test_mode, settings):
+    settings.SMS_ADDRESS_LIMITS = ((20, 3600),)
     with time_machine.travel("2026-06-01 09:00 +08:00", tick=False):
         for n in range(20):
             send_code(client, phone=f"139{n:08d}")

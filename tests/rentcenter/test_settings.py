@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from rentcenter.settings import envbool, envint, envlist
+from rentcenter.settings import envbool, envint, envlimits, envlist
 
 # What production must provide besides SECRET_KEY (keys for the encrypted ID numbers).
 PRODUCTION = {
@@ -118,6 +118,20 @@ def test_envlist_splits_on_commas_and_drops_blanks(monkeypatch):
     assert envlist("RC_TEST_LIST", ["x"]) == []
     monkeypatch.delenv("RC_TEST_LIST")
     assert envlist("RC_TEST_LIST", ["x"]) == ["x"]
+
+
+def test_envlimits_reads_count_per_seconds(monkeypatch):
+    monkeypatch.setenv("RC_TEST_LIMITS", " 1/60, 300/3600 ")
+    assert envlimits("RC_TEST_LIMITS", "9/60") == ((1, 60), (300, 3600))
+    monkeypatch.delenv("RC_TEST_LIMITS")
+    assert envlimits("RC_TEST_LIMITS", "9/60") == ((9, 60),)
+
+
+@pytest.mark.parametrize("value", ["", "20", "20/h", "0/3600", "5/10", "5/60,", "-1/60"])
+def test_envlimits_refuses_anything_else_naming_the_variable(monkeypatch, value):
+    monkeypatch.setenv("RC_TEST_LIMITS", value)
+    with pytest.raises(ImproperlyConfigured, match=f"RC_TEST_LIMITS.*{value!r}"):
+        envlimits("RC_TEST_LIMITS", "9/60")
 
 
 # The settings module -----------------------------------------------------------------------
