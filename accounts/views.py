@@ -303,8 +303,8 @@ def change_phone_send_code(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_GET
 def dev_sms(request: HttpRequest) -> HttpResponse:
-    """/dev/sms/ in DEBUG: the last text messages, to log in locally without a phone."""
-    if not settings.DEBUG:
+    """/dev/sms/ in DEBUG with DEV_SMS_PAGE: the last texts, to log in locally without a phone."""
+    if not (settings.DEBUG and settings.DEV_SMS_PAGE):
         raise Http404
     context = {"sms_messages": recent_messages(), "backend": settings.SMS_BACKEND}
     return render(request, "accounts/dev_sms.html", context)

@@ -70,9 +70,10 @@ def envlist(name: str, default: list[str]) -> list[str]:
 
 # Core ------------------------------------------------------------------------------------------
 
-# Debug is on by default so that a fresh clone serves a working site with no configuration;
-# production sets DEBUG=0 and then must provide SECRET_KEY (and refuses debug-only options).
-DEBUG = envbool("DEBUG", True)
+# Debug is off unless asked for: a deployment that forgets the variable must not serve debug
+# pages, a development key and /dev/sms/ (OWASP ASVS 5.0 §13.4). `make run` and the tests set
+# DEBUG=1; without it the site needs SECRET_KEY and refuses debug-only options.
+DEBUG = envbool("DEBUG", False)
 
 SECRET_KEY = envstr("SECRET_KEY")
 if not SECRET_KEY:
@@ -179,6 +180,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Cache -----------------------------------------------------------------------------------------
 
 REDIS_URL = envstr("REDIS_URL")
+# Rate limits, captcha answers and the SMS circuit breaker must be shared by every worker: with
+# a cache per process, four workers allowed four times the limits. One process alone (a small
+# deployment with a single worker) may say so with ALLOW_LOCAL_CACHE=1.
+ALLOW_LOCAL_CACHE = envbool("ALLOW_LOCAL_CACHE", False)
+if not DEBUG and not REDIS_URL and not ALLOW_LOCAL_CACHE:
+    raise ImproperlyConfigured(
+        "REDIS_URL must be set when DEBUG is off (or ALLOW_LOCAL_CACHE=1 for a single process)"
+    )
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -231,6 +240,16 @@ if envbool("TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
+# Behind the TLS-terminating nginx, plain HTTP never reaches Django: nginx answers it with the
+# redirect to HTTPS (README, "Deploying for real"), so Django's own redirect is not wanted and
+# `check --deploy` is told so. Anywhere else the warning stays.
+SILENCED_SYSTEM_CHECKS = (
+    ["security.W008"]
+    if envbool("TRUST_X_FORWARDED_PROTO", False) and not SECURE_SSL_REDIRECT
+    else []
+)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -268,6 +287,12 @@ if SMS_SITE_CEILING_PER_MINUTE < 1 or SMS_SURGE_CAPTCHA_SECONDS < 10:
     raise ImproperlyConfigured(
         "SMS_SITE_CEILING_PER_MINUTE must be at least 1 and SMS_SURGE_CAPTCHA_SECONDS at least 10"
     )
+
+# /dev/sms/ lists the last texts (and so their codes) to log in locally without a phone: only
+# when asked for, and never with DEBUG off.
+DEV_SMS_PAGE = envbool("DEV_SMS_PAGE", False)
+if DEV_SMS_PAGE and not DEBUG:
+    raise ImproperlyConfigured("DEV_SMS_PAGE must not be on when DEBUG is off")
 
 # Automated tests of a running site answer the image captcha with "PASSED". Never in production.
 CAPTCHA_TEST_MODE = envbool("CAPTCHA_TEST_MODE", False)

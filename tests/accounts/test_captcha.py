@@ -198,7 +198,13 @@ def test_refresh_link_reloads_the_page_without_javascript(client):
 
 
 def test_settings_refuse_test_mode_without_debug():
-    environment = {**os.environ, "DEBUG": "0", "SECRET_KEY": "s" * 50, "CAPTCHA_TEST_MODE": "1"}
+    environment = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": "s" * 50,
+        "ALLOW_LOCAL_CACHE": "1",
+        "CAPTCHA_TEST_MODE": "1",
+    }
     environment["ID_NUMBER_KEYS"] = django_settings.ID_NUMBER_KEYS[0]
     environment["ID_NUMBER_HMAC_KEY"] = "h" * 40
     result = subprocess.run(

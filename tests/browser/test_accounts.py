@@ -233,9 +233,14 @@ def test_works_without_javascript(browser: Browser, live_server) -> None:
 
 @pytest.mark.usefixtures("transactional_db")
 def test_a_developer_reads_the_code_on_dev_sms(page: Page, tmp_path) -> None:
-    """Locally (DEBUG, file backend) /dev/sms/ shows the texts, so no phone is needed."""
+    """Locally (DEBUG and DEV_SMS_PAGE, as `make run` sets them; here the file backend)
+    /dev/sms/ shows the texts, so no phone is needed."""
     with override_settings(
-        DEBUG=True, SMS_BACKEND="file", SMS_FILE_PATH=tmp_path / "sms.jsonl", CAPTCHA_TEST_MODE=True
+        DEBUG=True,
+        DEV_SMS_PAGE=True,
+        SMS_BACKEND="file",
+        SMS_FILE_PATH=tmp_path / "sms.jsonl",
+        CAPTCHA_TEST_MODE=True,
     ):
         page.goto("/accounts/login/")
         page.get_by_label(field("手机号")).fill("13800138000")
