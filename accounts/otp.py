@@ -135,7 +135,8 @@ def in_surge() -> bool:
 def surge_alert() -> SurgeAlert | None:
     """What staff are told about the last surge, for an hour after it."""
     record = cache.get(SURGE_KEY)
-    if record is None:
+    # The cache forgets the record after the hour too; the check here keeps to the site's clock.
+    if record is None or time.time() - record["last"] * 60 > SURGE_ALERT_SECONDS:
         return None
     return SurgeAlert(
         since=datetime.fromtimestamp(record["since"] * 60, tz=UTC),
