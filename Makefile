@@ -5,6 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The settings default to production (DEBUG off, secrets required): local commands ask for
+# development mode explicitly. The tests get DEBUG=1 from pyproject.toml.
+DEV := DEBUG=1
 # Two pytest workers on this two-core machine; override with PYTEST_WORKERS=0 to run in one.
 PYTEST_WORKERS ?= 2
 
@@ -24,12 +27,12 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 	@scripts/system-deps.sh
-	@$(BIN)/python manage.py build_pdf_fonts
+	@$(DEV) $(BIN)/python manage.py build_pdf_fonts
 
 run: install
-	$(BIN)/python manage.py migrate --no-input
-	$(BIN)/python manage.py seed_demo --with-accounts
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(DEV) $(BIN)/python manage.py migrate --no-input
+	$(DEV) $(BIN)/python manage.py seed_demo --with-accounts
+	$(DEV) DEV_SMS_PAGE=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: install
 	$(BIN)/ruff check .
@@ -40,7 +43,7 @@ format: install
 	$(BIN)/ruff format .
 
 test: lint
-	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(DEV) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 test-clock: install
@@ -50,7 +53,7 @@ test-clock: install
 	done
 
 bench: install
-	$(BIN)/python -m benchmarks
+	$(DEV) $(BIN)/python -m benchmarks
 
 # The opening minutes against gunicorn, PostgreSQL and Redis on this machine (benchmarks/loadtest.py);
 # LOADTEST_ARGS="--applicants 2000 --users 100" for a shorter run.

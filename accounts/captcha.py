@@ -1,9 +1,17 @@
 """The image digit captcha (数字验证码) asked before every SMS code is sent (manual 3.1, 3.2).
 
-Each image holds 4 digits drawn with Pillow, rotated, waved and crossed with noise. The answer
-stays on the server, in the session, as a keyed hash; it expires after 10 minutes and is good
-for one check only, right or wrong, so one image cannot be tried twice or reused for a second
-SMS (OWASP ASVS 5.0 §6: anti-automation in front of a costly out-of-band channel).
+Each image holds 4 digits drawn with Pillow, rotated, waved and crossed with noise. A page with
+the captcha carries a random challenge id, in a hidden field of its form and in the address of
+its image. Drawing the image makes a new answer for that id and keeps its keyed hash in the
+shared cache (Redis in production) for 10 minutes; the answer is good for one check only, right
+or wrong, so one image cannot be tried twice or reused for a second SMS (OWASP ASVS 5.0 §6:
+anti-automation in front of a costly out-of-band channel). The check takes the answer out of
+the cache with a delete that only one request can win, so simultaneous posts of one solved
+image send one code, whichever worker they reach.
+
+The challenge lives in the cache, not in the session: the image is fetched while the person
+may be signing in, and an image response that wrote (or dropped) the session cookie after 登录
+had rotated it would log them out again. The image view is therefore `sessionless`.
 
 With CAPTCHA_TEST_MODE (refused by settings when DEBUG is off) the answer "PASSED" is accepted,
 so that automated tests of a running site can get through.
@@ -11,43 +19,69 @@ so that automated tests of a running site can get through.
 
 import io
 import math
+import re
 import secrets
 import time
 
 from django.conf import settings
-from django.contrib.sessions.backends.base import SessionBase
+from django.core.cache import cache
 from django.utils.crypto import constant_time_compare, salted_hmac
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-SESSION_KEY = "accounts.captcha"
 LENGTH = 4
 TTL_SECONDS = 10 * 60
 TEST_ANSWER = "PASSED"
 WIDTH, HEIGHT = 120, 44
+# secrets.token_urlsafe(16): 128 random bits, 22 characters.
+CHALLENGE_PATTERN = re.compile(r"[A-Za-z0-9_-]{22}")
 
 _random = secrets.SystemRandom()
 
 
-def _hash(answer: str) -> str:
-    return salted_hmac("accounts.captcha", answer, algorithm="sha256").hexdigest()
+def new_challenge() -> str:
+    """A challenge id for a form about to be drawn. Nothing is stored until its image is."""
+    return secrets.token_urlsafe(16)
 
 
-def new_challenge(session: SessionBase) -> str:
-    """A new answer, remembered in the session in place of any earlier one."""
+def is_challenge(value: str) -> bool:
+    return bool(CHALLENGE_PATTERN.fullmatch(value))
+
+
+def _key(challenge: str) -> str:
+    return f"captcha:{challenge}"
+
+
+def _hash(challenge: str, answer: str) -> str:
+    return salted_hmac("accounts.captcha", f"{challenge}|{answer}", algorithm="sha256").hexdigest()
+
+
+def new_answer(challenge: str) -> str:
+    """A new answer for `challenge`, in place of any earlier one (the latest image counts)."""
+    if not is_challenge(challenge):
+        raise ValueError("not a challenge id")
     answer = "".join(secrets.choice("0123456789") for _ in range(LENGTH))
-    session[SESSION_KEY] = {"hash": _hash(answer), "expires_at": time.time() + TTL_SECONDS}
+    now = time.time()
+    stored = {"hash": _hash(challenge, answer), "drawn_at": now, "expires_at": now + TTL_SECONDS}
+    cache.set(_key(challenge), stored, timeout=TTL_SECONDS)
     return answer
 
 
-def check(session: SessionBase, answer: str) -> bool:
-    """Whether `answer` solves the session's current image; the image is used up either way."""
-    stored = session.pop(SESSION_KEY, None)
+def check(challenge: str, answer: str, *, max_age: int | None = None) -> bool:
+    """Whether `answer` solves the latest image of `challenge`, drawn at most `max_age` seconds
+    ago when given; the image is used up either way.
+
+    Of any number of simultaneous checks, only the one whose delete removes the entry can
+    succeed (Redis DEL and the local-memory cache both say whether they removed it)."""
     answer = answer.strip()
+    stored = cache.get(_key(challenge)) if is_challenge(challenge) else None
+    taken = stored is not None and cache.delete(_key(challenge))
     if settings.CAPTCHA_TEST_MODE and answer == TEST_ANSWER:
         return True
-    if not stored or stored["expires_at"] < time.time():
+    if not taken or stored["expires_at"] < time.time():
         return False
-    return constant_time_compare(stored["hash"], _hash(answer))
+    if max_age is not None and time.time() - stored["drawn_at"] > max_age:
+        return False
+    return constant_time_compare(stored["hash"], _hash(challenge, answer))
 
 
 def draw(answer: str) -> bytes:

@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
 
+from accounts.middleware import logged_in_recently
+
 View = Callable[..., HttpResponse]
 
 
@@ -37,6 +39,20 @@ def _go(request: HttpRequest, url: str) -> HttpResponse:
     if request.htmx:
         return HttpResponseClientRedirect(url)
     return redirect(url)
+
+
+def recent_login_required(view: View) -> View:
+    """For a signed-in person only (put it under login_required): unless they logged in or
+    proved their phone within the last 10 minutes, they first confirm the phone they hold
+    (验证当前手机号) and come back here."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not logged_in_recently(request):
+            return _go(request, url_with_next("accounts:confirm_phone", return_path(request)))
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def real_name_required(view: View) -> View:

@@ -79,6 +79,9 @@ class SendCodeForm(forms.Form):
     the page can show it again as typed."""
 
     phone = MobilePhoneField()
+    # Which image the answer is for (accounts.captcha); drawn by the captcha include, fresh on
+    # every page, never from the posted value.
+    captcha_challenge = forms.CharField(required=False)
     captcha = captcha_field(required=True)
     sms_code = sms_code_field(required=False)
 
@@ -88,7 +91,8 @@ class SendCodeForm(forms.Form):
 
     def clean_captcha(self) -> str:
         answer = self.cleaned_data["captcha"]
-        if not self.captcha_check(answer):
+        challenge = self.cleaned_data.get("captcha_challenge", "")
+        if not self.captcha_check(challenge, answer):
             raise ValidationError("数字验证码不正确，请按新图片重新输入。", code="captcha")
         return answer
 
@@ -124,6 +128,16 @@ class NewPhoneSendCodeForm(SendCodeForm):
 
 class NewPhoneForm(CodeLoginForm):
     phone = MobilePhoneField(label="新手机号码")
+
+
+class ConfirmPhoneSendCodeForm(SendCodeForm):
+    """发送验证码 to the account's own phone: nothing to type but the captcha."""
+
+    phone = None
+
+
+class ConfirmPhoneForm(CodeLoginForm):
+    phone = None
 
 
 class RealNameForm(forms.Form):

@@ -4,6 +4,10 @@ The session remembers when the person logged in and when it last saw them. Only 
 sessions are looked at, from the session alone (no database query for the user), and the "last
 seen" time is written at most once a minute, so that browsing does not write the session on
 every request; the idle limit is therefore exact to a minute.
+
+A view marked `sessionless` (the captcha image) is not looked at: reading the session is
+enough for Django to drop the cookie of a session that has just been replaced by a login, and a
+response that arrives after 登录's would then log the person out.
 """
 
 import time
@@ -13,9 +17,16 @@ from django.conf import settings
 from django.contrib import auth, messages
 from django.http import HttpRequest, HttpResponse
 
+View = Callable[..., HttpResponse]
+
 LOGIN_AT = "accounts.login_at"
 SEEN_AT = "accounts.seen_at"
 SEEN_AT_PRECISION = 60
+# When the person last proved again that they hold the account's phone (验证当前手机号).
+CONFIRMED_AT = "accounts.confirmed_at"
+# Changing what logs in to an account (the phone) needs a login or a fresh proof this recent
+# (OWASP ASVS 5.0 §7.5: re-authentication before changing an authentication factor).
+RECENT_LOGIN_SECONDS = 10 * 60
 
 
 def start_session_clock(request: HttpRequest) -> None:
@@ -25,11 +36,35 @@ def start_session_clock(request: HttpRequest) -> None:
     request.session[SEEN_AT] = now
 
 
+def confirm_login(request: HttpRequest) -> None:
+    """Called when a code texted to the account's own phone has just been verified."""
+    request.session[CONFIRMED_AT] = time.time()
+
+
+def logged_in_recently(request: HttpRequest) -> bool:
+    proved_at = max(request.session.get(LOGIN_AT, 0), request.session.get(CONFIRMED_AT, 0))
+    return time.time() - proved_at <= RECENT_LOGIN_SECONDS
+
+
+def sessionless(view: View) -> View:
+    """Marks a view that must neither read nor write the session, so that its response never
+    sets or deletes the session cookie. The view itself must not touch request.session."""
+    view.sessionless = True
+    return view
+
+
 class SessionTimeoutMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: View, args: tuple, kwargs: dict
+    ) -> HttpResponse | None:
+        if getattr(view, "sessionless", False):
+            return None
         session = request.session
         if auth.SESSION_KEY in session:
             now = time.time()
@@ -43,4 +78,4 @@ class SessionTimeoutMiddleware:
                 messages.info(request, "登录已超时，请重新登录。")
             elif now - seen_at >= SEEN_AT_PRECISION:
                 session[SEEN_AT] = now
-        return self.get_response(request)
+        return None

@@ -3,16 +3,29 @@
 The numbers follow OWASP ASVS 5.0 §6 (out-of-band authenticators) and the defaults of Chinese
 SMS providers: 6 digits from `secrets`, stored only as a keyed hash bound to the phone and the
 purpose, valid 5 minutes, good for one use, dead after 5 wrong tries. Sending is limited per
-phone (1 per 60 s, 5 per hour, 10 per day) and per address (20 per hour) in the shared cache,
-so the limits hold across every worker. A refused send says when the next one is possible.
+phone (by default 1 per 60 s, 5 per hour, 10 per day) and per address (200 per hour: one
+address is often a whole office or a carrier's gateway) in the shared cache, so the limits hold
+across every worker; settings.SMS_PHONE_LIMITS and SMS_ADDRESS_LIMITS change them. A refused
+send says when the next one is possible.
+
+A circuit breaker watches the whole site (SMS pumping: bots texting many numbers from many
+addresses, each within its limits): past settings.SMS_SITE_CEILING_PER_MINUTE texts in a minute,
+the site is "in a surge" for that minute and the next, every send then needs a captcha image
+drawn moments before (no stock of answers solved in advance), and staff see `surge_alert()` on
+the dashboards.
 
 The answer to "send a code" never depends on whether the phone has an account (no account
 enumeration); the account is looked at only after the code has proved the phone.
 """
 
+import logging
 import secrets
-from datetime import datetime, timedelta
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -23,22 +36,26 @@ from accounts.models import SmsCode, User
 from rentcenter import ratelimit
 from rentcenter.sms import send_sms
 
+logger = logging.getLogger(__name__)
+
 Purpose = SmsCode.Purpose
 
 CODE_DIGITS = 6
 CODE_TTL = timedelta(minutes=5)
 MAX_WRONG_ATTEMPTS = 5
 RESEND_SECONDS = 60
-
-# (what is counted, how many sends, in how many seconds)
-PHONE_LIMITS = ((1, 60), (5, 60 * 60), (10, 24 * 60 * 60))
-ADDRESS_LIMITS = ((20, 60 * 60),)
+SITE_COUNT_KEY = "sms:site:{minute}"
+SURGE_KEY = "sms:surge"
+# How long staff keep seeing the alert after the last minute over the ceiling.
+SURGE_ALERT_SECONDS = 60 * 60
 
 TEXTS = {
     Purpose.LOGIN: "您的验证码为{code}，5分钟内有效，用于登录或注册保障性租赁住房专项配租平台。"
     "请勿告诉他人。如非本人操作，请忽略本短信。",
     Purpose.CHANGE_PHONE: "您正在将此号码绑定到保障性租赁住房专项配租平台账号，验证码为{code}，"
     "5分钟内有效。请勿告诉他人。如非本人操作，请忽略本短信。",
+    Purpose.CONFIRM_PHONE: "您正在更改保障性租赁住房专项配租平台账号绑定的手机号码，"
+    "验证码为{code}，5分钟内有效。请勿告诉他人。如非本人操作，请忽略本短信。",
 }
 
 
@@ -66,17 +83,80 @@ def _hash(*, phone: PhoneNumber, purpose: str, code: str) -> str:
 
 
 def _check_send_limits(*, phone: PhoneNumber, address: str) -> None:
-    rules = [(f"sms:phone:{phone.as_e164}", limit, window) for limit, window in PHONE_LIMITS]
-    rules += [(f"sms:address:{address}", limit, window) for limit, window in ADDRESS_LIMITS]
+    rules = [
+        (f"sms:phone:{phone.as_e164}", limit, window) for limit, window in settings.SMS_PHONE_LIMITS
+    ]
+    rules += [
+        (f"sms:address:{address}", limit, window) for limit, window in settings.SMS_ADDRESS_LIMITS
+    ]
     result = ratelimit.hit_all(rules)
     if not result.allowed:
         raise SendRefused(result.retry_at)
+
+
+@dataclass(frozen=True)
+class SurgeAlert:
+    since: datetime  # the first minute over the ceiling
+    last: datetime  # the latest one
+    ceiling: int
+    active: bool  # the breaker is on now
+
+
+def _count_site_send() -> None:
+    """One more text this minute, site-wide; the minute that crosses the ceiling is recorded."""
+    minute = int(time.time() // 60)
+    key = SITE_COUNT_KEY.format(minute=minute)
+    cache.add(key, 0, timeout=3 * 60)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=3 * 60)
+        count = 1
+    if count == settings.SMS_SITE_CEILING_PER_MINUTE + 1:
+        earlier = cache.get(SURGE_KEY)
+        since = earlier["since"] if earlier else minute
+        cache.set(SURGE_KEY, {"since": since, "last": minute}, timeout=SURGE_ALERT_SECONDS)
+        logger.warning(
+            "SMS surge: more than %d texts in the minute %s (possible SMS pumping); sends now "
+            "need a fresh captcha",
+            settings.SMS_SITE_CEILING_PER_MINUTE,
+            datetime.fromtimestamp(minute * 60, tz=UTC).isoformat(),
+        )
+
+
+def in_surge() -> bool:
+    """Whether the site sent more texts than the ceiling in this minute or the one before."""
+    minute = int(time.time() // 60)
+    keys = [SITE_COUNT_KEY.format(minute=m) for m in (minute, minute - 1)]
+    counts = cache.get_many(keys).values()
+    return any(int(count) > settings.SMS_SITE_CEILING_PER_MINUTE for count in counts)
+
+
+def surge_alert() -> SurgeAlert | None:
+    """What staff are told about the last surge, for an hour after it."""
+    record = cache.get(SURGE_KEY)
+    # The cache forgets the record after the hour too; the check here keeps to the site's clock.
+    if record is None or time.time() - record["last"] * 60 > SURGE_ALERT_SECONDS:
+        return None
+    return SurgeAlert(
+        since=datetime.fromtimestamp(record["since"] * 60, tz=UTC),
+        last=datetime.fromtimestamp(record["last"] * 60, tz=UTC),
+        ceiling=settings.SMS_SITE_CEILING_PER_MINUTE,
+        active=in_surge(),
+    )
+
+
+def captcha_max_age() -> int | None:
+    """How old a captcha image may be for a send now: any age within its 10 minutes, or only
+    seconds old while the site is in a surge."""
+    return settings.SMS_SURGE_CAPTCHA_SECONDS if in_surge() else None
 
 
 def send_code(*, phone: PhoneNumber, purpose: str, address: str, user: User | None = None) -> None:
     """Text a new code to `phone` for `purpose`, or raise SendRefused. The caller has checked
     the image captcha. A new code replaces the earlier ones for the same phone and purpose."""
     _check_send_limits(phone=phone, address=address)
+    _count_site_send()
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     now = timezone.now()
     with transaction.atomic():

@@ -15,6 +15,12 @@ urlpatterns = [
     path("logout/", views.logout, name="logout"),
     path("profile/", views.profile, name="profile"),
     path("profile/real-name/", views.verify_real_name, name="verify_real_name"),
+    path("profile/phone/confirm/", views.confirm_phone, name="confirm_phone"),
+    path(
+        "profile/phone/confirm/send-code/",
+        views.confirm_phone_send_code,
+        name="confirm_phone_send_code",
+    ),
     path("profile/phone/", views.change_phone, name="change_phone"),
     path("profile/phone/send-code/", views.change_phone_send_code, name="change_phone_send_code"),
 ]

@@ -22,14 +22,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from accounts import captcha, otp, phones, realname
+from accounts.decorators import recent_login_required
 from accounts.forms import (
     CodeLoginForm,
+    ConfirmPhoneForm,
+    ConfirmPhoneSendCodeForm,
     NewPhoneForm,
     NewPhoneSendCodeForm,
     RealNameForm,
     SendCodeForm,
 )
-from accounts.middleware import start_session_clock
+from accounts.middleware import confirm_login, sessionless, start_session_clock
 from accounts.models import User, mask_phone
 from rentcenter import pagecache
 from rentcenter.http import HtmxHttpRequest
@@ -72,17 +75,30 @@ def _render_form(
         template_name += "#form"
     back = next_url(request)
     next_query = f"?{urlencode({'next': back})}" if back else ""
-    context = {"form": form, "next": back, "next_query": next_query, **context}
+    context = {
+        "form": form,
+        "next": back,
+        "next_query": next_query,
+        # Every drawing of the form shows a new image: the one just answered is used up.
+        "captcha_challenge": captcha.new_challenge(),
+        **context,
+    }
     return render(request, template_name, context)
+
+
+def _captcha_check():
+    """How this send's captcha is checked: during an SMS surge only a just-drawn image counts."""
+    return partial(captcha.check, max_age=otp.captcha_max_age())
 
 
 def _send_code(
     request: HttpRequest, form: SendCodeForm, *, purpose: str, user: User | None = None
 ) -> dict[str, object]:
-    """Text a code if the form is valid and the limits allow; what the page says about it."""
+    """Text a code if the form is valid and the limits allow; what the page says about it.
+    A form without a phone field texts the account's own phone."""
     if not form.is_valid():
         return {}
-    phone = form.cleaned_data["phone"]
+    phone = form.cleaned_data["phone"] if "phone" in form.fields else user.phone
     try:
         otp.send_code(phone=phone, purpose=purpose, address=client_ip(request), user=user)
     except otp.SendRefused as refused:
@@ -94,18 +110,24 @@ def _send_code(
     return {"sent_to": mask_phone(phone), "resend_in": otp.RESEND_SECONDS}
 
 
+@sessionless
 @require_GET
 @never_cache
 def captcha_image(request: HttpRequest) -> HttpResponse:
-    answer = captcha.new_challenge(request.session)
+    """The image of the challenge in ?c=; each drawing makes a new answer for it."""
+    challenge = request.GET.get("c", "")
+    if not captcha.is_challenge(challenge):
+        raise Http404
+    answer = captcha.new_answer(challenge)
     return HttpResponse(captcha.draw(answer), content_type="image/png")
 
 
 @require_GET
 @never_cache
 def captcha_refresh(request: HttpRequest) -> HttpResponse:
-    """刷新 with htmx: a new <img>, whose loading makes a new challenge."""
-    return render(request, "accounts/includes/captcha.html")
+    """刷新 with htmx: a new challenge, its hidden field and its image."""
+    context = {"captcha_challenge": captcha.new_challenge()}
+    return render(request, "accounts/includes/captcha.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -132,7 +154,7 @@ def login(request: HtmxHttpRequest) -> HttpResponse:
 @require_POST
 @vary_on_headers("HX-Request")
 def login_send_code(request: HtmxHttpRequest) -> HttpResponse:
-    form = SendCodeForm(request.POST, captcha_check=partial(captcha.check, request.session))
+    form = SendCodeForm(request.POST, captcha_check=_captcha_check())
     sent = _send_code(request, form, purpose=otp.Purpose.LOGIN)
     return _render_form(request, "accounts/login.html", form, **sent)
 
@@ -172,7 +194,7 @@ def register(request: HtmxHttpRequest) -> HttpResponse:
 @require_POST
 @vary_on_headers("HX-Request")
 def register_send_code(request: HtmxHttpRequest) -> HttpResponse:
-    form = SendCodeForm(request.POST, captcha_check=partial(captcha.check, request.session))
+    form = SendCodeForm(request.POST, captcha_check=_captcha_check())
     sent = _send_code(request, form, purpose=otp.Purpose.LOGIN)
     return _render_form(request, "accounts/register.html", form, **sent)
 
@@ -214,6 +236,35 @@ def verify_real_name(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
+def confirm_phone(request: HtmxHttpRequest) -> HttpResponse:
+    """更改手机号码, first step when the login is older than 10 minutes: a code texted to the
+    phone the account has now proves that its holder is the one asking."""
+    form = ConfirmPhoneForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        purpose = otp.Purpose.CONFIRM_PHONE
+        user = request.user
+        code = form.cleaned_data["sms_code"]
+        if otp.verify_code(phone=user.phone, purpose=purpose, code=code, user=user):
+            confirm_login(request)
+            return redirect(next_url(request) or "accounts:change_phone")
+        form.add_error("sms_code", CODE_REFUSED)
+    return _render_form(request, "accounts/confirm_phone.html", form)
+
+
+@login_required
+@require_POST
+@vary_on_headers("HX-Request")
+def confirm_phone_send_code(request: HtmxHttpRequest) -> HttpResponse:
+    form = ConfirmPhoneSendCodeForm(request.POST, captcha_check=_captcha_check())
+    purpose = otp.Purpose.CONFIRM_PHONE
+    sent = _send_code(request, form, purpose=purpose, user=request.user)
+    return _render_form(request, "accounts/confirm_phone.html", form, **sent)
+
+
+@login_required
+@recent_login_required
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
 def change_phone(request: HtmxHttpRequest) -> HttpResponse:
     """更改手机号码 → 立即绑定, with a code sent to the new phone."""
     form = NewPhoneForm(request.POST if request.method == "POST" else None)
@@ -236,12 +287,13 @@ def change_phone(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @login_required
+@recent_login_required
 @require_POST
 @vary_on_headers("HX-Request")
 def change_phone_send_code(request: HtmxHttpRequest) -> HttpResponse:
     form = NewPhoneSendCodeForm(
         request.POST,
-        captcha_check=partial(captcha.check, request.session),
+        captcha_check=_captcha_check(),
         current_phone=request.user.phone,
     )
     purpose = otp.Purpose.CHANGE_PHONE
@@ -251,8 +303,8 @@ def change_phone_send_code(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_GET
 def dev_sms(request: HttpRequest) -> HttpResponse:
-    """/dev/sms/ in DEBUG: the last text messages, to log in locally without a phone."""
-    if not settings.DEBUG:
+    """/dev/sms/ in DEBUG with DEV_SMS_PAGE: the last texts, to log in locally without a phone."""
+    if not (settings.DEBUG and settings.DEV_SMS_PAGE):
         raise Http404
     context = {"sms_messages": recent_messages(), "backend": settings.SMS_BACKEND}
     return render(request, "accounts/dev_sms.html", context)

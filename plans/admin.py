@@ -11,6 +11,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from accounts import otp
 from lottery import admin as lottery_admin
 from plans import dashboard
 from plans.models import Announcement, AnnouncementAttachment, Plan, PlanProject
@@ -181,6 +182,7 @@ class PlanAdmin(admin.ModelAdmin):
             "title": f"{plan.title} · 数据看板",
             "plan": plan,
             "stats": dashboard.statistics(plan),
+            "sms_surge": otp.surge_alert(),
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/plans/plan/dashboard.html", context)

@@ -41,8 +41,7 @@ def preview(picture: Picture | None, *, width: int = 96) -> str:
     if not picture or not picture.thumbnail:
         return "—"
     return format_html(
-        '<img src="{}" width="{}" alt="" style="border-radius:4px;object-fit:cover;'
-        'aspect-ratio:4/3">',
+        '<img class="admin-thumbnail" src="{}" width="{}" alt="">',
         picture.thumbnail.url,
         width,
     )
@@ -78,6 +77,9 @@ class RentItemInline(admin.TabularInline):
 
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
+    class Media:
+        css = {"all": ["css/admin.css"]}  # the photo previews
+
     list_display = ("cover_preview", "name", "district", "operator", "photo_count", "updated_at")
     list_display_links = ("cover_preview", "name")
     list_filter = ("district",)
@@ -113,6 +115,9 @@ class FloorPlanPhotoInline(PictureInlineMixin, admin.TabularInline):
 
 @admin.register(FloorPlan)
 class FloorPlanAdmin(admin.ModelAdmin):
+    class Media:
+        css = {"all": ["css/admin.css"]}  # the photo previews
+
     form = PictureForm
     list_display = ("layout_preview", "name", "project", "area", "bedrooms")
     list_display_links = ("layout_preview", "name")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dj_database_url
 from cryptography.fernet import Fernet
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -46,6 +47,21 @@ def envint(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
 
 
+def envlimits(name: str, default: str) -> tuple[tuple[int, int], ...]:
+    """Rate limits written `count/seconds`, comma-separated: "1/60,5/3600"."""
+    value = os.environ.get(name, default)
+    limits = []
+    for item in value.split(","):
+        count, _, seconds = item.strip().partition("/")
+        if not (count.isdigit() and seconds.isdigit() and int(count) > 0 and int(seconds) >= 60):
+            raise ImproperlyConfigured(
+                f"{name} must be comma-separated count/seconds limits with at least 60 seconds "
+                f"each (e.g. 5/3600), not {value!r}"
+            )
+        limits.append((int(count), int(seconds)))
+    return tuple(limits)
+
+
 def envlist(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name)
     if value is None:
@@ -55,9 +71,10 @@ def envlist(name: str, default: list[str]) -> list[str]:
 
 # Core ------------------------------------------------------------------------------------------
 
-# Debug is on by default so that a fresh clone serves a working site with no configuration;
-# production sets DEBUG=0 and then must provide SECRET_KEY (and refuses debug-only options).
-DEBUG = envbool("DEBUG", True)
+# Debug is off unless asked for: a deployment that forgets the variable must not serve debug
+# pages, a development key and /dev/sms/ (OWASP ASVS 5.0 §13.4). `make run` and the tests set
+# DEBUG=1; without it the site needs SECRET_KEY and refuses debug-only options.
+DEBUG = envbool("DEBUG", False)
 
 SECRET_KEY = envstr("SECRET_KEY")
 if not SECRET_KEY:
@@ -95,6 +112,9 @@ MIDDLEWARE = [
     "rentcenter.health.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Outside the page cache, so cached pages get the same headers.
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Anonymous visits to cached public pages are answered here (rentcenter/pagecache.py).
     "rentcenter.pagecache.PageCacheMiddleware",
@@ -164,6 +184,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Cache -----------------------------------------------------------------------------------------
 
 REDIS_URL = envstr("REDIS_URL")
+# Rate limits, captcha answers and the SMS circuit breaker must be shared by every worker: with
+# a cache per process, four workers allowed four times the limits. One process alone (a small
+# deployment with a single worker) may say so with ALLOW_LOCAL_CACHE=1.
+ALLOW_LOCAL_CACHE = envbool("ALLOW_LOCAL_CACHE", False)
+if not DEBUG and not REDIS_URL and not ALLOW_LOCAL_CACHE:
+    raise ImproperlyConfigured(
+        "REDIS_URL must be set when DEBUG is off (or ALLOW_LOCAL_CACHE=1 for a single process)"
+    )
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -216,9 +244,68 @@ if envbool("TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
+# Behind the TLS-terminating nginx, plain HTTP never reaches Django: nginx answers it with the
+# redirect to HTTPS (README, "Deploying for real"), so Django's own redirect is not wanted and
+# `check --deploy` is told so. Anywhere else the warning stays.
+SILENCED_SYSTEM_CHECKS = (
+    ["security.W008"]
+    if envbool("TRUST_X_FORWARDED_PROTO", False) and not SECURE_SSL_REDIRECT
+    else []
+)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Every page may run only the site's own script files and style sheets: no inline script or
+# style, no eval, no plugin, no framing (OWASP ASVS 5.0 §3.4.3). htmx is told not to inject its
+# indicator styles (base.html); public pages are cached, so the policy holds no per-request
+# nonce. Responses that set their own policy (media and documents: a sandbox) keep it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Browser features the site never uses are turned off for it and anything it might embed.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in [
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "clipboard-read",
+        "display-capture",
+        "encrypted-media",
+        "gamepad",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "local-fonts",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "window-management",
+        "xr-spatial-tracking",
+    ]
+}
 
 # Accounts, SMS and identity --------------------------------------------------------------------
 
@@ -237,6 +324,28 @@ if SMS_BACKEND == "http" and not (SMS_GATEWAY_URL and SMS_GATEWAY_KEY):
     raise ImproperlyConfigured("SMS_BACKEND=http needs SMS_GATEWAY_URL and SMS_GATEWAY_KEY")
 if SMS_GATEWAY_URL and not SMS_GATEWAY_URL.startswith(("https://", "http://")):
     raise ImproperlyConfigured("SMS_GATEWAY_URL must be an http(s):// address")
+
+# How many texts may be sent (accounts/otp.py), as count/seconds: per phone, and per client
+# address. An address is often shared on opening day (an office's NAT, a carrier's gateway for
+# thousands of phones), so its limit is high; the per-phone limits stop bombing one number.
+SMS_PHONE_LIMITS = envlimits("SMS_PHONE_LIMITS", "1/60,5/3600,10/86400")
+SMS_ADDRESS_LIMITS = envlimits("SMS_ADDRESS_LIMITS", "200/3600")
+# The circuit breaker against SMS pumping: when the whole site sends more texts than this in a
+# minute, every further send needs a captcha drawn within SMS_SURGE_CAPTCHA_SECONDS (no stock
+# of images solved in advance) and staff see an alert on the plans' dashboards. Set it above
+# the busiest minute a real opening brings.
+SMS_SITE_CEILING_PER_MINUTE = envint("SMS_SITE_CEILING_PER_MINUTE", 1000)
+SMS_SURGE_CAPTCHA_SECONDS = envint("SMS_SURGE_CAPTCHA_SECONDS", 60)
+if SMS_SITE_CEILING_PER_MINUTE < 1 or SMS_SURGE_CAPTCHA_SECONDS < 10:
+    raise ImproperlyConfigured(
+        "SMS_SITE_CEILING_PER_MINUTE must be at least 1 and SMS_SURGE_CAPTCHA_SECONDS at least 10"
+    )
+
+# /dev/sms/ lists the last texts (and so their codes) to log in locally without a phone: only
+# when asked for, and never with DEBUG off.
+DEV_SMS_PAGE = envbool("DEV_SMS_PAGE", False)
+if DEV_SMS_PAGE and not DEBUG:
+    raise ImproperlyConfigured("DEV_SMS_PAGE must not be on when DEBUG is off")
 
 # Automated tests of a running site answer the image captcha with "PASSED". Never in production.
 CAPTCHA_TEST_MODE = envbool("CAPTCHA_TEST_MODE", False)

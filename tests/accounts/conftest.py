@@ -1,8 +1,10 @@
 import re
+from unittest import mock
 
 import pytest
 from django.test import Client
 
+from accounts import captcha
 from rentcenter import sms
 
 
@@ -65,4 +67,15 @@ def page_without_tokens(response) -> str:
     page = response.content.decode()
     page = re.sub(r'(csrfmiddlewaretoken" value=")[^"]+', r"\1", page)
     page = re.sub(r'("X-CSRFToken": ")[^"]+', r"\1", page)
-    return re.sub(r"captcha\.png\?v=\d+", "captcha.png", page)
+    page = re.sub(r'(name="captcha_challenge" value=")[^"]+', r"\1", page)
+    return re.sub(r"captcha\.png\?c=[\w-]+", "captcha.png", page)
+
+
+def solve_captcha(client: Client, page: str) -> dict[str, str]:
+    """What a person types after reading the image of `page`'s form: its challenge id and the
+    digits that loading the image (through `client`, as a browser would) put in it."""
+    challenge = re.search(r'name="captcha_challenge" value="([^"]+)"', page).group(1)
+    with mock.patch.object(captcha, "draw", wraps=captcha.draw) as draw:
+        response = client.get(f"/accounts/captcha.png?c={challenge}")
+    assert response.status_code == 200
+    return {"captcha_challenge": challenge, "captcha": draw.call_args.args[0]}

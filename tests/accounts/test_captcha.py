@@ -2,6 +2,8 @@ import io
 import os
 import subprocess
 import sys
+import threading
+from unittest import mock
 
 import pytest
 import time_machine
@@ -10,57 +12,101 @@ from django.contrib.sessions.backends.db import SessionStore
 from PIL import Image
 
 from accounts import captcha
+from tests.accounts.conftest import last_code, send_code, solve_captcha
 
 pytestmark = pytest.mark.django_db
 
 
+def solved() -> tuple[str, str]:
+    challenge = captcha.new_challenge()
+    return challenge, captcha.new_answer(challenge)
+
+
 def test_accepts_the_answer_once():
-    session = SessionStore()
-    answer = captcha.new_challenge(session)
+    challenge, answer = solved()
     assert len(answer) == 4
     assert answer.isdigit()
-    assert captcha.check(session, answer)
-    assert not captcha.check(session, answer)
+    assert captcha.check(challenge, answer)
+    assert not captcha.check(challenge, answer)
 
 
 def test_a_wrong_answer_uses_up_the_image():
-    session = SessionStore()
-    answer = captcha.new_challenge(session)
-    assert not captcha.check(session, "x")
-    assert not captcha.check(session, answer)
+    challenge, answer = solved()
+    assert not captcha.check(challenge, "x")
+    assert not captcha.check(challenge, answer)
 
 
 def test_a_new_image_replaces_the_old_answer():
-    session = SessionStore()
-    old = captcha.new_challenge(session)
-    new = captcha.new_challenge(session)
-    if old != new:
-        assert not captcha.check(session, old)
+    challenge = captcha.new_challenge()
+    with mock.patch.object(captcha.secrets, "choice", side_effect=list("12345678")):
+        assert captcha.new_answer(challenge) == "1234"
+        assert captcha.new_answer(challenge) == "5678"
+    assert not captcha.check(challenge, "1234")
+    challenge = captcha.new_challenge()
+    with mock.patch.object(captcha.secrets, "choice", side_effect=list("12345678")):
+        captcha.new_answer(challenge)
+        captcha.new_answer(challenge)
+    assert captcha.check(challenge, "5678")
+
+
+def test_an_answer_is_good_for_its_own_challenge_only():
+    first, answer = solved()
+    assert not captcha.check(captcha.new_challenge(), answer)
+    assert captcha.check(first, answer)
 
 
 def test_refuses_any_answer_without_an_image():
-    assert not captcha.check(SessionStore(), "")
+    assert not captcha.check(captcha.new_challenge(), "")
+    assert not captcha.check("", "1234")
+
+
+def test_refuses_a_challenge_id_it_did_not_make():
+    with pytest.raises(ValueError, match="not a challenge id"):
+        captcha.new_answer("../../etc")
+    assert not captcha.check("x" * 200, "1234")
 
 
 def test_the_answer_expires_after_ten_minutes():
-    session = SessionStore()
     with time_machine.travel("2026-06-01 09:00 +08:00", tick=False) as clock:
-        answer = captcha.new_challenge(session)
+        challenge, answer = solved()
         clock.shift(10 * 60 + 1)
-        assert not captcha.check(session, answer)
+        assert not captcha.check(challenge, answer)
 
 
-def test_the_session_keeps_a_hash_not_the_answer():
-    session = SessionStore()
-    answer = captcha.new_challenge(session)
-    assert answer not in str(session[captcha.SESSION_KEY])
+def test_the_cache_keeps_a_hash_not_the_answer():
+    from django.core.cache import cache
+
+    challenge, answer = solved()
+    stored = cache.get(f"captcha:{challenge}")
+    assert stored is not None
+    assert answer not in str(stored)
+
+
+def test_simultaneous_checks_of_one_solved_image_let_one_through():
+    """The shared cache of this run (the local cache, or Redis with REDIS_URL) hands the answer
+    to one check only, however many arrive together."""
+    for _ in range(20):
+        challenge, answer = solved()
+        barrier = threading.Barrier(8)
+        results = []
+
+        def check(challenge=challenge, answer=answer, barrier=barrier, results=results) -> None:
+            barrier.wait()
+            results.append(captcha.check(challenge, answer))
+
+        threads = [threading.Thread(target=check) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert results.count(True) == 1
 
 
 def test_test_mode_accepts_passed(settings):
-    session = SessionStore()
-    assert not captcha.check(session, "PASSED")
+    challenge = captcha.new_challenge()
+    assert not captcha.check(challenge, "PASSED")
     settings.CAPTCHA_TEST_MODE = True
-    assert captcha.check(session, "PASSED")
+    assert captcha.check(challenge, "PASSED")
 
 
 def test_draws_a_png_of_the_right_size():
@@ -73,23 +119,76 @@ def test_two_drawings_of_the_same_digits_differ():
     assert captcha.draw("4831") != captcha.draw("4831")
 
 
-def test_image_view_serves_a_new_challenge_uncached(client):
-    response = client.get("/accounts/captcha.png")
+def test_the_page_carries_a_challenge_and_its_image(client):
+    page = client.get("/accounts/login/").content.decode()
+    solution = solve_captcha(client, page)
+    assert f'src="/accounts/captcha.png?c={solution["captcha_challenge"]}"' in page
+    assert captcha.check(solution["captcha_challenge"], solution["captcha"])
+
+
+def test_each_page_has_a_challenge_of_its_own(client):
+    first = solve_captcha(client, client.get("/accounts/login/").content.decode())
+    second = solve_captcha(client, client.get("/accounts/login/").content.decode())
+    assert first["captcha_challenge"] != second["captcha_challenge"]
+
+
+def test_image_view_serves_a_new_answer_uncached(client):
+    challenge = captcha.new_challenge()
+    response = client.get(f"/accounts/captcha.png?c={challenge}")
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
     assert "no-store" in response["Cache-Control"]
-    assert captcha.SESSION_KEY in client.session
+
+
+@pytest.mark.parametrize("query", ["", "?c=", "?c=short", "?c=" + "a" * 21 + "%2F"])
+def test_image_view_refuses_what_is_not_a_challenge(client, query):
+    assert client.get(f"/accounts/captcha.png{query}").status_code == 404
 
 
 def test_image_view_refuses_post(client):
-    assert client.post("/accounts/captcha.png").status_code == 405
+    assert client.post(f"/accounts/captcha.png?c={captcha.new_challenge()}").status_code == 405
 
 
-def test_refresh_gives_a_new_image_address(client):
+def test_the_image_leaves_a_session_replaced_by_registering_alone(client, new_client, settings):
+    """注册 rotates the session while the image that 发送 loaded is still on its way with the
+    old session id; its response must not set or drop the cookie, or the person is logged out."""
+    settings.CAPTCHA_TEST_MODE = True
+    before = SessionStore()
+    before["anything"] = "an anonymous session, as a browser has one before signing up"
+    before.create()
+    client.cookies[django_settings.SESSION_COOKIE_NAME] = before.session_key
+    page = send_code(client, "/accounts/register/send-code/").content.decode()
+    challenge = solve_captcha(client, page)["captcha_challenge"]
+    client.post("/accounts/register/", {"phone": "13800138000", "sms_code": last_code()})
+    assert client.session.session_key != before.session_key
+
+    late = new_client()
+    late.cookies[django_settings.SESSION_COOKIE_NAME] = before.session_key
+    response = late.get(f"/accounts/captcha.png?c={challenge}")
+    assert response.status_code == 200
+    assert django_settings.SESSION_COOKIE_NAME not in response.cookies
+    client.cookies.update(response.cookies)  # what the browser keeps: its newest cookies
+    assert client.get("/accounts/profile/").status_code == 200
+
+
+def test_the_image_neither_reads_nor_writes_a_signed_in_session(client, settings):
+    from tests.factories import make_user
+
+    with time_machine.travel("2026-06-01 09:00 +08:00", tick=False) as clock:
+        client.force_login(make_user())
+        client.get("/accounts/profile/")
+        clock.shift(5 * 60)  # "last seen" would be written now by any other page
+        response = client.get(f"/accounts/captcha.png?c={captcha.new_challenge()}")
+    assert response.cookies == {}
+    assert "Cookie" not in response.get("Vary", "")
+
+
+def test_refresh_gives_a_new_challenge_and_image(client):
     first = client.get("/accounts/captcha/", HTTP_HX_REQUEST="true").content.decode()
     second = client.get("/accounts/captcha/", HTTP_HX_REQUEST="true").content.decode()
-    assert 'id="captcha-image"' in first
-    assert "/accounts/captcha.png?v=" in first
+    assert 'id="captcha-challenge"' in first
+    assert 'name="captcha_challenge"' in first
+    assert "/accounts/captcha.png?c=" in first
     assert first != second
 
 
@@ -99,7 +198,13 @@ def test_refresh_link_reloads_the_page_without_javascript(client):
 
 
 def test_settings_refuse_test_mode_without_debug():
-    environment = {**os.environ, "DEBUG": "0", "SECRET_KEY": "s" * 50, "CAPTCHA_TEST_MODE": "1"}
+    environment = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": "s" * 50,
+        "ALLOW_LOCAL_CACHE": "1",
+        "CAPTCHA_TEST_MODE": "1",
+    }
     environment["ID_NUMBER_KEYS"] = django_settings.ID_NUMBER_KEYS[0]
     environment["ID_NUMBER_HMAC_KEY"] = "h" * 40
     result = subprocess.run(

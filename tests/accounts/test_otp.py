@@ -6,6 +6,7 @@ from phonenumber_field.phonenumber import PhoneNumber
 
 from accounts import otp
 from accounts.models import SmsCode
+from rentcenter import sms
 from tests.accounts.conftest import last_code, texts_to
 from tests.clock import beijing
 from tests.factories import make_user
@@ -169,7 +170,30 @@ def test_ten_sends_per_phone_per_day(send):
     assert len(texts_to("+8613800138000")) == 11
 
 
-def test_twenty_sends_per_address_per_hour(send):
+def test_two_hundred_sends_per_address_per_hour_by_default(send, settings):
+    """One address is an office or a carrier's gateway on opening day (issue #10, finding 6:
+    20 an hour locked them out)."""
+    assert settings.SMS_ADDRESS_LIMITS == ((200, 3600),)
+    phones = [PhoneNumber.from_string(f"+86139{n:08d}") for n in range(201)]
+    with time_machine.travel("2026-06-01 09:00 +08:00", tick=False):
+        for phone in phones[:200]:
+            send(phone=phone)
+        with pytest.raises(otp.SendRefused, match="请于10:00后再试"):
+            send(phone=phones[200])
+    assert len(sms.outbox) == 200
+
+
+def test_the_per_phone_limits_are_a_setting(send, settings):
+    settings.SMS_PHONE_LIMITS = ((2, 60),)
+    with time_machine.travel("2026-06-01 09:00 +08:00", tick=False):
+        send()
+        send()
+        with pytest.raises(otp.SendRefused, match="发送过于频繁"):
+            send()
+
+
+def test_the_address_limit_is_a_setting(send, settings):
+    settings.SMS_ADDRESS_LIMITS = ((20, 3600),)
     phones = [PhoneNumber.from_string(f"+86139{n:08d}") for n in range(21)]
     with time_machine.travel("2026-06-01 09:00 +08:00", tick=False) as clock:
         for phone in phones[:20]:

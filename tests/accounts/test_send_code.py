@@ -3,9 +3,8 @@
 import pytest
 import time_machine
 
-from accounts import captcha
 from rentcenter import sms
-from tests.accounts.conftest import page_without_tokens, send_code, texts_to
+from tests.accounts.conftest import page_without_tokens, send_code, solve_captcha, texts_to
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -80,30 +79,32 @@ def test_requires_the_captcha(client):
 
 
 def test_refuses_a_wrong_captcha_and_uses_it_up(client):
-    client.get("/accounts/captcha.png")
-    session = client.session
-    answer = captcha.new_challenge(session)
-    session.save()
-    wrong = f"{(int(answer) + 1) % 10000:04d}"
-    data = {"phone": "13800138000", "captcha": wrong}
-    page = client.post("/accounts/login/send-code/", data).content.decode()
+    solution = solve_captcha(client, client.get("/accounts/login/").content.decode())
+    wrong = f"{(int(solution['captcha']) + 1) % 10000:04d}"
+    data = {"phone": "13800138000", **solution}
+    page = client.post("/accounts/login/send-code/", {**data, "captcha": wrong}).content.decode()
     assert "数字验证码不正确" in page
-    page = client.post("/accounts/login/send-code/", {**data, "captcha": answer}).content.decode()
+    page = client.post("/accounts/login/send-code/", data).content.decode()
     assert "数字验证码不正确" in page
     assert sms_count() == 0
 
 
+def test_a_solved_captcha_sends_a_code(client):
+    solution = solve_captcha(client, client.get("/accounts/login/").content.decode())
+    page = client.post("/accounts/login/send-code/", {"phone": "13800138000", **solution})
+    assert "验证码已发送至 138****8000" in page.content.decode()
+    assert sms_count() == 1
+    # The form comes back with a new image for the next send.
+    assert solution["captcha_challenge"] not in page.content.decode()
+
+
 def test_a_captcha_answer_sends_one_code_only(client):
-    client.get("/accounts/captcha.png")
-    session = client.session
-    answer = captcha.new_challenge(session)
-    session.save()
+    solution = solve_captcha(client, client.get("/accounts/login/").content.decode())
     with time_machine.travel("2026-06-01 09:00 +08:00", tick=False) as clock:
-        data = {"phone": "13800138000", "captcha": answer}
-        client.post("/accounts/login/send-code/", data)
+        client.post("/accounts/login/send-code/", {"phone": "13800138000", **solution})
         clock.shift(61)
-        page = client.post("/accounts/login/send-code/", data).content.decode()
-    assert "数字验证码不正确" in page
+        page = client.post("/accounts/login/send-code/", {"phone": "13900139000", **solution})
+    assert "数字验证码不正确" in page.content.decode()
     assert sms_count() == 1
 
 
@@ -127,7 +128,8 @@ def test_the_hour_limit_says_the_time_of_the_next_send(client, captcha_test_mode
     assert "data-resend-seconds" not in page
 
 
-def test_the_address_limit_counts_every_phone(client, new_client, captcha_test_mode):
+def test_the_address_limit_counts_every_phone(client, new_client, captcha_test_mode, settings):
+    settings.SMS_ADDRESS_LIMITS = ((20, 3600),)
     with time_machine.travel("2026-06-01 09:00 +08:00", tick=False):
         for n in range(20):
             send_code(client, phone=f"139{n:08d}")

@@ -98,7 +98,13 @@ def test_the_login_cookie_is_http_only_and_lax(client, captcha_test_mode, settin
 
 
 def test_cookies_are_secure_outside_debug():
-    environment = {**os.environ, "DEBUG": "0", "SECRET_KEY": "s" * 50, "SECURE_COOKIES": ""}
+    environment = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": "s" * 50,
+        "ALLOW_LOCAL_CACHE": "1",
+        "SECURE_COOKIES": "",
+    }
     environment.pop("SECURE_COOKIES")
     environment["ID_NUMBER_KEYS"] = django_settings.ID_NUMBER_KEYS[0]
     environment["ID_NUMBER_HMAC_KEY"] = "h" * 40

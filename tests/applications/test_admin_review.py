@@ -473,3 +473,13 @@ def test_two_reviewers_deciding_at_once_cannot_both_win():
     assert decisions.count() == 1
     registration.refresh_from_db()
     assert registration.progress == decisions.get().to_progress
+
+
+@pytest.mark.parametrize("model", ["registration", "applicationinfo"])
+@pytest.mark.parametrize("object_id", ["abc", "1 OR 1=1", "999999"])
+def test_a_change_page_for_an_id_that_is_not_there_is_404(reviewer_client, model, object_id):
+    """Not a 500 for an id that is not a number (issue #10, finding 6)."""
+    registered()
+    url = reverse(f"admin:applications_{model}_change", args=[object_id])
+    reviewer_client.raise_request_exception = False
+    assert reviewer_client.get(url).status_code == 404

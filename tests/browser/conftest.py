@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -60,29 +60,54 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
+# What Chromium prints when a Content-Security-Policy or Permissions-Policy header refuses
+# something or cannot be understood.
+POLICY_COMPLAINTS = ("Content Security Policy", "Content-Security-Policy", "Permissions-Policy")
+
+
+def watch_policies(context: BrowserContext) -> list[str]:
+    """The console's complaints about the site's policies, from every page of `context`."""
+    complaints: list[str] = []
+
+    def listen(message: ConsoleMessage) -> None:
+        if any(words in message.text for words in POLICY_COMPLAINTS):
+            complaints.append(f"{message.page.url if message.page else ''}: {message.text}")
+
+    context.on("console", listen)
+    return complaints
+
+
 @pytest.fixture
 def page(request, browser: Browser, live_server, transactional_db) -> Iterator[Page]:
     """A phone-sized page on the live server. The data a test makes is committed
     (transactional_db), so the server thread sees it on PostgreSQL too. When the session's
-    clock is moved (--clock), the page's clock starts where the server's stands and ticks."""
+    clock is moved (--clock), the page's clock starts where the server's stands and ticks.
+    The site's Content-Security-Policy is on, as in production: a test fails if the browser
+    refused anything under it (or under the Permissions-Policy)."""
     context = browser.new_context(
         viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai", base_url=live_server.url
     )
     if request.config.getoption("--clock"):
         context.clock.install(time=datetime.now(tz=UTC))
     context.set_default_timeout(10_000)
+    complaints = watch_policies(context)
     page = context.new_page()
     yield page
     context.close()
+    assert not complaints, "the browser refused something under the site's policies:\n" + (
+        "\n".join(complaints)
+    )
 
 
 def screenshot(page: Page, name: str) -> None:
     """Save the page at phone width, then at desktop width, under var/screenshots/."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     original = page.viewport_size
+    # caret="initial": hiding the caret leaves style="" on the inputs, which htmx's next swap
+    # copies and the Content-Security-Policy then refuses, something no visitor would cause.
     page.set_viewport_size(PHONE)
-    page.screenshot(path=SCREENSHOTS / f"{name}-phone.png", full_page=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}-phone.png", full_page=True, caret="initial")
     page.set_viewport_size(DESKTOP)
-    page.screenshot(path=SCREENSHOTS / f"{name}-desktop.png", full_page=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}-desktop.png", full_page=True, caret="initial")
     if original:
         page.set_viewport_size(original)

@@ -1,11 +1,15 @@
 """The account journeys of the manual (三、注册与登录), as a person on a phone walks them."""
 
 import re
+import time
+from importlib import import_module
 
 import pytest
+from django.conf import settings
 from django.test import override_settings
 from playwright.sync_api import Browser, Page, expect
 
+from accounts.middleware import LOGIN_AT, SEEN_AT
 from accounts.models import User
 from rentcenter import sms
 from tests.accounts.factories import make_verified_user
@@ -13,6 +17,7 @@ from tests.browser.accounts_steps import (
     field,
     log_in,
     log_in_as,
+    read_code,
     request_code,
     sign_up,
     site_test_mode,
@@ -23,6 +28,7 @@ from tests.conftest import clear_cache
 from tests.factories import make_plan, make_user
 
 ID_NUMBER = "11010519491231002X"
+SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
 
 
 def open_account_menu(page: Page) -> None:
@@ -168,6 +174,40 @@ def test_change_phone(page: Page) -> None:
     assert "改为绑定手机号" in read_notice("+8613800138000")
 
 
+def test_change_phone_long_after_logging_in_confirms_the_current_phone(page: Page) -> None:
+    user = make_verified_user(phone="+8613800138000")
+    log_in_as(page, user)
+    logged_in_minutes_ago(page, 25)
+    page.goto("/accounts/profile/")
+    page.get_by_role("link", name="更改手机号码").click()
+    expect(page.get_by_role("heading", name="验证当前手机号")).to_be_visible()
+    expect(page.get_by_text("当前手机号：138****8000")).to_be_visible()
+    expect(page.get_by_label(field("新手机号码"))).to_have_count(0)
+    with site_test_mode():
+        page.get_by_label(field("数字验证码")).fill("PASSED")
+        page.get_by_role("button", name="发送验证码", exact=True).click()
+        expect(page.get_by_text("验证码已发送至 138****8000")).to_be_visible()
+        screenshot(page, "accounts-confirm-phone")
+        page.get_by_label(field("短信验证码")).fill(read_code("13800138000"))
+        page.get_by_role("button", name="下一步").click()
+        expect(page.get_by_label(field("新手机号码"))).to_be_visible()
+        code = request_code(page, "13900139000", phone_label="新手机号码", button="发送验证码")
+        page.get_by_label(field("短信验证码")).fill(code)
+        page.get_by_role("button", name="立即绑定").click()
+    expect(page.get_by_text("手机号码已更换为139****9000。")).to_be_visible()
+    user.refresh_from_db()
+    assert str(user.phone) == "+8613900139000"
+
+
+def logged_in_minutes_ago(page: Page, minutes: int) -> None:
+    """The browser's session as if its login had been `minutes` ago (and its last page now)."""
+    cookie = next(c for c in page.context.cookies() if c["name"] == settings.SESSION_COOKIE_NAME)
+    session = SessionStore(cookie["value"])
+    session[LOGIN_AT] = time.time() - minutes * 60
+    session[SEEN_AT] = time.time()
+    session.save()
+
+
 def read_notice(phone: str) -> str:
     return next(m.text for m in sms.outbox if m.phone == phone)
 
@@ -193,9 +233,14 @@ def test_works_without_javascript(browser: Browser, live_server) -> None:
 
 @pytest.mark.usefixtures("transactional_db")
 def test_a_developer_reads_the_code_on_dev_sms(page: Page, tmp_path) -> None:
-    """Locally (DEBUG, file backend) /dev/sms/ shows the texts, so no phone is needed."""
+    """Locally (DEBUG and DEV_SMS_PAGE, as `make run` sets them; here the file backend)
+    /dev/sms/ shows the texts, so no phone is needed."""
     with override_settings(
-        DEBUG=True, SMS_BACKEND="file", SMS_FILE_PATH=tmp_path / "sms.jsonl", CAPTCHA_TEST_MODE=True
+        DEBUG=True,
+        DEV_SMS_PAGE=True,
+        SMS_BACKEND="file",
+        SMS_FILE_PATH=tmp_path / "sms.jsonl",
+        CAPTCHA_TEST_MODE=True,
     ):
         page.goto("/accounts/login/")
         page.get_by_label(field("手机号")).fill("13800138000")

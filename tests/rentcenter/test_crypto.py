@@ -54,14 +54,16 @@ def _load_settings(**env: str) -> subprocess.CompletedProcess:
 
 
 def test_production_refuses_to_start_without_keys():
-    result = _load_settings(DEBUG="0", SECRET_KEY="s" * 50)
+    result = _load_settings(DEBUG="0", SECRET_KEY="s" * 50, ALLOW_LOCAL_CACHE="1")
     assert result.returncode != 0
     assert "ID_NUMBER_KEYS must be set" in result.stderr
 
 
 def test_production_refuses_to_start_without_hmac_key():
     key = Fernet.generate_key().decode()
-    result = _load_settings(DEBUG="0", SECRET_KEY="s" * 50, ID_NUMBER_KEYS=key)
+    result = _load_settings(
+        DEBUG="0", SECRET_KEY="s" * 50, ALLOW_LOCAL_CACHE="1", ID_NUMBER_KEYS=key
+    )
     assert "ID_NUMBER_HMAC_KEY must be set" in result.stderr
 
 
@@ -73,7 +75,11 @@ def test_refuses_a_malformed_key():
 def test_production_starts_with_keys():
     keys = f"{Fernet.generate_key().decode()},{Fernet.generate_key().decode()}"
     result = _load_settings(
-        DEBUG="0", SECRET_KEY="s" * 50, ID_NUMBER_KEYS=keys, ID_NUMBER_HMAC_KEY="h" * 40
+        DEBUG="0",
+        SECRET_KEY="s" * 50,
+        ALLOW_LOCAL_CACHE="1",
+        ID_NUMBER_KEYS=keys,
+        ID_NUMBER_HMAC_KEY="h" * 40,
     )
     assert result.returncode == 0, result.stderr
 

@@ -5,22 +5,28 @@ subprocess with an environment they control."""
 
 import json
 import os
+import re
+import secrets
 import subprocess
 import sys
 
 import pytest
+from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from rentcenter.settings import envbool, envint, envlist
+from rentcenter.settings import envbool, envint, envlimits, envlist
 
-# What production must provide besides SECRET_KEY (keys for the encrypted ID numbers).
+# What production must provide besides SECRET_KEY (keys for the encrypted ID numbers, the
+# shared cache).
 PRODUCTION = {
     "DEBUG": "0",
     "SECRET_KEY": "x" * 50,
     "ID_NUMBER_KEYS": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
     "ID_NUMBER_HMAC_KEY": "y" * 32,
+    "REDIS_URL": "redis://cache.internal:6379/0",
 }
+DEVELOPMENT = {"DEBUG": "1"}
 
 REPORT = """
 import json
@@ -120,11 +126,25 @@ def test_envlist_splits_on_commas_and_drops_blanks(monkeypatch):
     assert envlist("RC_TEST_LIST", ["x"]) == ["x"]
 
 
+def test_envlimits_reads_count_per_seconds(monkeypatch):
+    monkeypatch.setenv("RC_TEST_LIMITS", " 1/60, 300/3600 ")
+    assert envlimits("RC_TEST_LIMITS", "9/60") == ((1, 60), (300, 3600))
+    monkeypatch.delenv("RC_TEST_LIMITS")
+    assert envlimits("RC_TEST_LIMITS", "9/60") == ((9, 60),)
+
+
+@pytest.mark.parametrize("value", ["", "20", "20/h", "0/3600", "5/10", "5/60,", "-1/60"])
+def test_envlimits_refuses_anything_else_naming_the_variable(monkeypatch, value):
+    monkeypatch.setenv("RC_TEST_LIMITS", value)
+    with pytest.raises(ImproperlyConfigured, match=f"RC_TEST_LIMITS.*{value!r}"):
+        envlimits("RC_TEST_LIMITS", "9/60")
+
+
 # The settings module -----------------------------------------------------------------------
 
 
-def test_local_defaults_are_sqlite_and_local_memory_cache(tmp_path):
-    values = report(tmp_path)
+def test_development_defaults_are_sqlite_and_local_memory_cache(tmp_path):
+    values = report(tmp_path, **DEVELOPMENT)
     assert values["engine"] == "django.db.backends.sqlite3"
     assert values["name"] == str(tmp_path / "db.sqlite3")
     assert values["cache"] == "django.core.cache.backends.locmem.LocMemCache"
@@ -136,6 +156,80 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     result = run_settings(tmp_path, "import rentcenter.settings", **without_key)
     assert result.returncode != 0
     assert "ImproperlyConfigured: SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_without_debug_set_the_site_is_production_and_needs_its_secrets(tmp_path):
+    """An unset DEBUG is production (issue #10, finding 5: it was debug with a development key)."""
+    result = run_settings(tmp_path, "import rentcenter.settings")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: SECRET_KEY must be set when DEBUG is off" in result.stderr
+    production_without_debug = {k: v for k, v in PRODUCTION.items() if k != "DEBUG"}
+    assert report(tmp_path, **production_without_debug)["debug"] is False
+
+
+def test_production_refuses_to_start_without_redis(tmp_path):
+    without_redis = {k: v for k, v in PRODUCTION.items() if k != "REDIS_URL"}
+    result = run_settings(tmp_path, "import rentcenter.settings", **without_redis)
+    assert result.returncode != 0
+    assert "REDIS_URL must be set when DEBUG is off" in result.stderr
+
+
+def test_a_single_process_deployment_may_use_the_local_cache(tmp_path):
+    without_redis = {k: v for k, v in PRODUCTION.items() if k != "REDIS_URL"}
+    values = report(tmp_path, **without_redis, ALLOW_LOCAL_CACHE="1")
+    assert values["cache"] == "django.core.cache.backends.locmem.LocMemCache"
+
+
+def test_production_refuses_the_dev_sms_page(tmp_path):
+    result = run_settings(tmp_path, "import rentcenter.settings", **PRODUCTION, DEV_SMS_PAGE="1")
+    assert result.returncode != 0
+    assert "DEV_SMS_PAGE must not be on when DEBUG is off" in result.stderr
+
+
+def readme_production_environment() -> dict[str, str]:
+    """The README's production environment, its <secrets> filled in as the secret store would."""
+    readme = (settings.BASE_DIR / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### The production environment", 1)[1]
+    block = re.search(r"```sh\n(.*?)```", section, re.DOTALL).group(1)
+    environment = dict(line.split("=", 1) for line in block.strip().splitlines())
+    filled = {
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ID_NUMBER_KEYS": Fernet.generate_key().decode(),
+        "ID_NUMBER_HMAC_KEY": secrets.token_urlsafe(40),
+        "SMS_GATEWAY_KEY": secrets.token_urlsafe(20),
+    }
+    for name, value in environment.items():
+        if "<" in value:
+            environment[name] = filled.get(name) or re.sub(r"<[^>]+>", "secret", value)
+    return environment
+
+
+def test_check_deploy_is_clean_with_the_readmes_production_environment(tmp_path):
+    environment = readme_production_environment()
+    assert environment["DEBUG"] == "0"
+    code = "import django; from django.core.management import call_command; django.setup(); "
+    code += "call_command('check', '--deploy', '--fail-level', 'WARNING')"
+    result = run_settings(tmp_path, code, **environment)
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_warns_without_hsts(tmp_path):
+    environment = readme_production_environment()
+    del environment["SECURE_HSTS_SECONDS"]
+    code = "import django; from django.core.management import call_command; django.setup(); "
+    code += "call_command('check', '--deploy')"
+    result = run_settings(tmp_path, code, **environment)
+    assert "security.W004" in result.stderr + result.stdout
+
+
+def test_the_ssl_redirect_warning_is_silenced_only_behind_the_proxy(tmp_path):
+    environment = readme_production_environment()
+    environment["TRUST_X_FORWARDED_PROTO"] = "0"
+    code = "import django; from django.core.management import call_command; django.setup(); "
+    code += "call_command('check', '--deploy')"
+    result = run_settings(tmp_path, code, **environment)
+    assert "security.W008" in result.stderr + result.stdout
 
 
 def test_production_with_a_secret_key_starts_with_safe_defaults(tmp_path):
@@ -153,7 +247,9 @@ def test_a_bad_value_stops_the_process_naming_the_variable(tmp_path):
 
 
 def test_database_url_selects_postgresql_with_health_checked_connections(tmp_path):
-    values = report(tmp_path, DATABASE_URL="postgres://rent:pw@db.internal:5432/rentcenter")
+    values = report(
+        tmp_path, **DEVELOPMENT, DATABASE_URL="postgres://rent:pw@db.internal:5432/rentcenter"
+    )
     assert values["engine"] == "django.db.backends.postgresql"
     assert values["name"] == "rentcenter"
     assert values["host"] == "db.internal"
@@ -165,6 +261,7 @@ def test_database_url_selects_postgresql_with_health_checked_connections(tmp_pat
 def test_database_pool_uses_psycopg_pool_instead_of_persistent_connections(tmp_path):
     values = report(
         tmp_path,
+        **DEVELOPMENT,
         DATABASE_URL="postgres://rent:pw@db.internal:5432/rentcenter",
         DATABASE_POOL="1",
         DATABASE_POOL_MAX="20",
@@ -175,14 +272,16 @@ def test_database_pool_uses_psycopg_pool_instead_of_persistent_connections(tmp_p
 
 
 def test_redis_url_selects_the_redis_cache(tmp_path):
-    values = report(tmp_path, REDIS_URL="redis://cache.internal:6379/1")
+    values = report(tmp_path, **DEVELOPMENT, REDIS_URL="redis://cache.internal:6379/1")
     assert values["cache"] == "rentcenter.cache.SharedRedisCache"
     assert values["cache_location"] == "redis://cache.internal:6379/1"
     assert values["session_engine"] == "django.contrib.sessions.backends.cached_db"
 
 
 def test_without_redis_sessions_stay_in_the_database(tmp_path):
-    assert report(tmp_path)["session_engine"] == "django.contrib.sessions.backends.db"
+    assert (
+        report(tmp_path, **DEVELOPMENT)["session_engine"] == "django.contrib.sessions.backends.db"
+    )
 
 
 def test_production_refuses_to_serve_media_itself(tmp_path):
