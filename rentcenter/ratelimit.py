@@ -4,7 +4,8 @@
 allowed: at most `limit` allowed hits in any `window` seconds (a sliding window). The window is
 cut into 60 slots, each a cache counter named after its place on the clock; a hit adds one to
 the current slot with `cache.add` + `cache.incr` (atomic on Redis, and on the local-memory
-cache within one process) and sums the other 59. So the window is exact to one slot (1 s for a
+cache within one process) and sums the other 59, and the next one, where a request that read
+the clock a moment later may already have counted. So the window is exact to one slot (1 s for a
 minute, 1 min for an hour), a refused attempt is taken back and does not prolong the wait, and
 `Limit.retry_at` says when the next attempt will be allowed.
 """
@@ -52,15 +53,22 @@ def hit(key: str, *, limit: int, window: int) -> Limit:
     except ValueError:  # evicted between add and incr
         cache.set(slots[-1], 1, timeout=timeout)
         mine = 1
-    earlier = cache.get_many(slots[:-1])
-    counts = [int(earlier.get(slot, 0)) for slot in slots[:-1]] + [mine]
-    if sum(counts) <= limit:
-        return Limit(allowed=True, count=sum(counts), limit=limit, retry_at=None, slot=slots[-1])
+    # The next slot too: a request that read the clock a moment after this one may already
+    # have counted its hit there (two requests at a slot boundary), and must not be missed.
+    following = f"ratelimit:{key}:{window}:{current + 1}"
+    others = cache.get_many([*slots[:-1], following])
+    counts = [int(others.get(slot, 0)) for slot in slots[:-1]] + [mine]
+    ahead = int(others.get(following, 0))
+    if sum(counts) + ahead <= limit:
+        return Limit(
+            allowed=True, count=sum(counts) + ahead, limit=limit, retry_at=None, slot=slots[-1]
+        )
     cache.decr(slots[-1])
     counts[-1] -= 1
+    counts.append(ahead)
     # Slot i leaves the window when the clock reaches slot (current + i + 1); wait until enough
     # old hits have left that one more fits.
-    dropped = next(i for i in range(1, SLOTS + 1) if sum(counts[i:]) <= limit - 1)
+    dropped = next(i for i in range(1, SLOTS + 2) if sum(counts[i:]) <= limit - 1)
     retry_at = datetime.fromtimestamp((current + dropped) * slot_seconds, tz=UTC)
     return Limit(allowed=False, count=sum(counts), limit=limit, retry_at=retry_at)
 

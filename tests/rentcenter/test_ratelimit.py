@@ -65,6 +65,15 @@ def test_keys_and_windows_are_counted_apart(clock):
     assert hit("a", limit=1, window=3600).allowed
 
 
+def test_a_hit_counts_one_made_just_after_its_own_reading_of_the_clock(clock):
+    """Two requests at a slot boundary: the second read the clock a moment before the first,
+    but counts after it. It must see the first's hit in the next slot."""
+    clock.move_to(START + timedelta(seconds=1))
+    assert hit("k", limit=1, window=60).allowed
+    clock.move_to(START + timedelta(seconds=0.999))
+    assert not hit("k", limit=1, window=60).allowed
+
+
 def test_simultaneous_hits_never_exceed_the_limit():
     allowed = []
 
