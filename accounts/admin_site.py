@@ -140,8 +140,12 @@ class StaffAdminSite(admin.AdminSite):
         return redirect(f"{login}?{urlencode({REDIRECT_FIELD_NAME: self._next(request)})}")
 
     def _page(self, request: HttpRequest, template: str, title: str, **context) -> HttpResponse:
+        site = self.each_context(request)
+        if not site["has_permission"]:
+            # Not yet in admin: no list of what is inside.
+            site.update(available_apps=[], is_nav_sidebar_enabled=False)
         context = {
-            **self.each_context(request),
+            **site,
             "title": title,
             "next": self._next(request),
             "masked_phone": request.user.masked_phone,

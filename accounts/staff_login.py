@@ -69,11 +69,11 @@ def lockout_message(request: HttpRequest, credentials: dict | None) -> str:
     ends = lockout_ends_at(request, credentials) or timezone.now() + timedelta(
         minutes=settings.STAFF_LOGIN_LOCKOUT_MINUTES
     )
-    # Rounded up to the minute: at the time named, the login is open.
+    minutes = max(1, math.ceil((ends - timezone.now()).total_seconds() / 60))
+    # The time rounded up to the minute: at the time named, the login is open.
     ends = timezone.localtime(ends)
     if ends.second or ends.microsecond:
         ends = ends.replace(second=0, microsecond=0) + timedelta(minutes=1)
-    minutes = max(1, math.ceil((ends - timezone.now()).total_seconds() / 60))
     return (
         f"密码错误次数过多，该账号或网络地址已暂停登录。请于 {ends:%H:%M}（约 {minutes} 分钟后）"
         "再试；如忘记密码或并非本人操作，请联系系统管理员。"

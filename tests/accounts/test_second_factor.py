@@ -310,3 +310,11 @@ def test_documents_need_the_second_factor_too(client):
     assert client.get(url).status_code == 404
     client.force_login(reviewer)
     assert client.get(url).status_code == 200
+
+
+def test_the_code_pages_do_not_list_what_admin_holds(client):
+    staff = make_staff(password=PASSWORD, superuser=True, authenticator=False)
+    password_login(client, staff)
+    page = client.get("/admin/second-factor/enrol/").content.decode()
+    assert "/admin/accounts/user/" not in page
+    assert 'id="nav-sidebar"' not in page

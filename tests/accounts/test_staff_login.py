@@ -82,7 +82,7 @@ def test_the_time_is_rounded_up_to_the_minute(client, superuser, time_machine):
     for attempt in range(5):
         log_in(client, "13800000000", f"guess-{attempt}")
     page = log_in(client, "13800000000", PASSWORD).content.decode()
-    assert "请于 00:06（约 16 分钟后）再试" in page
+    assert "请于 00:06（约 15 分钟后）再试" in page
 
 
 def test_the_phone_written_another_way_is_the_same_account(client, superuser):
