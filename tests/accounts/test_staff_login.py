@@ -9,6 +9,7 @@ import pytest
 from django.contrib.admin.models import DELETION, LogEntry
 from django.test import Client
 
+from accounts import staff_login
 from accounts.models import LoginFailure, LoginLockout
 from tests.clock import MORNING, beijing
 from tests.factories import make_staff
@@ -193,3 +194,14 @@ def test_applicants_sms_login_is_not_counted(client, superuser):
         log_in(client, "13800000000", f"guess-{attempt}")
     assert client.get("/accounts/login/").status_code == 200
     assert LoginFailure.objects.count() == 5
+
+
+def test_a_lockout_anywhere_but_the_admin_login_page_is_told_in_plain_text(rf):
+    """axes' hook for any other login that calls authenticate(): the same sentence, 429."""
+    request = rf.post("/elsewhere/", {"username": "13800000000"})
+    response = staff_login.lockout_response(request, None, {"username": "13800000000"})
+    assert response.status_code == 429
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert "密码错误次数过多，该账号或网络地址已暂停登录。请于 10:15（约 15 分钟后）再试" in (
+        response.content.decode()
+    )
