@@ -7,15 +7,18 @@ with phone + password."""
 
 import logging
 import re
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
 from accounts import realname
-from accounts.models import User
+from accounts.models import LoginFailure, LoginLockout, User
 
 logger = logging.getLogger(__name__)
 
@@ -155,3 +158,74 @@ class UserAdmin(BaseUserAdmin):
         if re.fullmatch(r"[\d\s+-]+", search_term.strip()):
             search_term = re.sub(r"[\s-]", "", search_term)
         return super().get_search_results(request, queryset, search_term)
+
+
+# Admin logins refused (accounts.staff_login) -----------------------------------------------------
+
+
+@admin.register(LoginLockout)
+class LoginLockoutAdmin(admin.ModelAdmin):
+    """Who is locked out of the admin login, until when; deleting a row (解除锁定) unlocks it
+    at once, for a staff member who proved who they are another way."""
+
+    list_display = ["username", "ip_address", "failures_since_start", "attempt_time", "state"]
+    list_display_links = None
+    search_fields = ["username", "ip_address"]
+    ordering = ["-attempt_time"]
+    actions = ["unlock"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: LoginLockout | None = None) -> bool:
+        return False
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # 解除锁定 says what deleting means here
+        return actions
+
+    @admin.display(description="状态")
+    def state(self, attempt: LoginLockout) -> str:
+        window = timedelta(minutes=settings.STAFF_LOGIN_LOCKOUT_MINUTES)
+        ends = attempt.attempt_time + window
+        locked = attempt.failures_since_start >= settings.STAFF_LOGIN_FAILURE_LIMIT
+        if ends <= timezone.now():
+            return "已过期"
+        if locked:
+            return f"锁定至 {timezone.localtime(ends):%H:%M}"
+        return f"{attempt.failures_since_start} 次失败，未锁定"
+
+    @admin.action(description="解除所选的登录锁定", permissions=["delete"])
+    def unlock(self, request: HttpRequest, queryset: QuerySet[LoginLockout]) -> None:
+        rows = list(queryset)
+        for attempt in rows:
+            logger.warning(
+                "user %s removed the admin login lockout of %s from %s",
+                request.user.pk,
+                attempt.username,
+                attempt.ip_address,
+            )
+        self.log_deletions(request, rows)
+        queryset.delete()
+        self.message_user(request, f"已解除 {len(rows)} 个登录锁定。")
+
+
+@admin.register(LoginFailure)
+class LoginFailureAdmin(admin.ModelAdmin):
+    """Every wrong admin password, for audits: read only, kept."""
+
+    list_display = ["attempt_time", "username", "ip_address", "locked_out", "user_agent"]
+    list_filter = ["locked_out"]
+    search_fields = ["username", "ip_address"]
+    date_hierarchy = "attempt_time"
+    ordering = ["-attempt_time"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: LoginFailure | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: LoginFailure | None = None) -> bool:
+        return False

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class AccountsConfig(AppConfig):
@@ -10,3 +11,22 @@ class AccountsConfig(AppConfig):
         from rentcenter import pagecache
 
         pagecache.register_hole(views.ACCOUNT_NAV)
+
+
+class StaffAdminConfig(admin_apps.AdminConfig):
+    """Django admin with the staff's second factor (accounts.admin_site.StaffAdminSite)."""
+
+    default_site = "accounts.admin_site.StaffAdminSite"
+    default = False  # "accounts" in INSTALLED_APPS still means AccountsConfig
+
+    def ready(self) -> None:
+        super().ready()  # registers every app's admin.py
+        from django.contrib import admin
+        from django_otp.plugins.otp_static.models import StaticDevice
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        # django-otp's pages show TOTP keys and backup codes to whoever may open them; a lost
+        # device is reset with `manage.py reset_staff_otp`, which leaves a line in the log.
+        for model in (TOTPDevice, StaticDevice):
+            if admin.site.is_registered(model):
+                admin.site.unregister(model)

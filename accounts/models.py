@@ -1,6 +1,7 @@
 from collections.abc import Iterator
 from datetime import datetime
 
+from axes.models import AccessAttempt, AccessFailureLog
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import IntegrityError, models, transaction
@@ -179,3 +180,24 @@ class SmsCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_purpose_display()} {timezone.localtime(self.created_at):%Y-%m-%d %H:%M}"
+
+
+# Admin logins refused (django-axes' rows, shown in Chinese under 账号; accounts.staff_login) ---
+
+
+class LoginLockout(AccessAttempt):
+    """Recent wrong passwords for one account from one address; enough of them lock."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "后台登录锁定"
+        verbose_name_plural = "后台登录锁定"
+
+
+class LoginFailure(AccessFailureLog):
+    """Every wrong admin password, kept for audits, with whether it locked the login."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "后台登录失败记录"
+        verbose_name_plural = "后台登录失败记录"

@@ -4,6 +4,7 @@ so another applicant's id or number is a 404, never someone else's data."""
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
+from accounts import staff_otp
 from applications.models import ApplicationInfo, Document, Registration
 from plans.models import Plan
 
@@ -28,8 +29,10 @@ def info_or_404(request: HttpRequest, plan: Plan, reference: str) -> Application
 
 
 def document_or_404(request: HttpRequest, document_id: int) -> Document:
-    """The owner's document; staff who review registrations may open any."""
-    if request.user.is_staff and request.user.has_perm(REVIEW_PERMISSION):
+    """The owner's document; staff who review registrations may open any, once they have
+    passed admin's second factor (accounts.admin_site), as admin's own pages require."""
+    user = request.user
+    if user.is_staff and staff_otp.is_verified(user) and user.has_perm(REVIEW_PERMISSION):
         return get_object_or_404(Document, pk=document_id)
     if not request.user.is_authenticated:
         raise Http404

@@ -78,17 +78,23 @@ def keep_typed(
         if index == drop_member:
             continue
         row = {
-            key: post.get(f"{MEMBERS_PREFIX}-{index}-{key}", "").strip()
+            key: _typed(post.get(f"{MEMBERS_PREFIX}-{index}-{key}", ""))
             for key in ("name", "relation", "id_number", "id_token")
         }
         if any(row[key] for key in ("name", "relation", "id_number")):
             members.append(_member_row(row))
     draft.data = {
-        "fields": {name: post.get(name, "").strip() for name in INFO_FIELDS},
+        "fields": {name: _typed(post.get(name, "")) for name in INFO_FIELDS},
         "members": members,
     }
     _save(draft)
     return draft
+
+
+def _typed(value: str) -> str:
+    """A value as typed, for the draft: without NUL characters, which no keyboard types and
+    PostgreSQL's JSON refuses (the form's own validation still sees and refuses them)."""
+    return value.replace("\x00", "").strip()
 
 
 def add_uploads(draft: ApplicationDraft, files: MultiValueDict) -> dict[str, list[str]]:

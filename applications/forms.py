@@ -36,6 +36,10 @@ def say_what_is_missing(form: forms.BaseForm) -> None:
             field.error_messages["invalid"] = "请填写整数。"
         if isinstance(field, forms.DateField):
             field.error_messages["invalid"] = "请填写正确的日期，如 2024-06-30。"
+        # Django's own sentence for a NUL character (pasted from elsewhere) reads badly.
+        field.error_messages["null_characters_not_allowed"] = (
+            f"{field.label}中含有无法识别的字符，请删除后重新填写。"
+        )
 
 
 class InfoForm(forms.ModelForm):

@@ -14,7 +14,7 @@ import hashlib
 import hmac
 from functools import cache
 
-from cryptography.fernet import Fernet, MultiFernet
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 
 
@@ -34,8 +34,13 @@ def encrypt(text: str) -> str:
 
 
 def decrypt(token: str) -> str:
-    """The text of a token made with any of the keys; cryptography.fernet.InvalidToken if none."""
-    return _current().decrypt(token.encode("ascii")).decode()
+    """The text of a token made with any of the keys; cryptography.fernet.InvalidToken if none
+    (a token is ASCII: other text, say from an altered hidden field, is no token either)."""
+    try:
+        raw = token.encode("ascii")
+    except UnicodeEncodeError:
+        raise InvalidToken from None
+    return _current().decrypt(raw).decode()
 
 
 def reencrypt(token: str) -> str:

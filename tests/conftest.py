@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
-from django.test import override_settings
+from django.test import Client, override_settings
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -151,6 +151,40 @@ def _replay_role_migrations(sender, using: str = "default", **kwargs) -> None:
     for app_label, name, function in ROLE_MIGRATIONS:
         module = importlib.import_module(f"{app_label}.migrations.{name}")
         getattr(module, function)(_migrated_apps(), None)
+
+
+# Client.force_login as Django wrote it, before the fixture below wraps it.
+_force_login = Client.force_login
+
+
+def log_in_without_second_factor(client: Client, user) -> None:
+    """Signed in as `user` as Client.force_login always did: no password proved here, no code
+    typed. For the tests of the second factor."""
+    _force_login(client, user)
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_the_second_factor(monkeypatch):
+    """`client.force_login(user)` stands for "the user has logged in", skipping the password;
+    for a staff account with an authenticator app (tests.factories.make_staff) it skips the
+    code too, as if it had been typed, so that admin tests need not repeat the login."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.admin_site import PASSWORD_CHECKED
+
+    def force_login(self: Client, user, backend=None) -> None:
+        _force_login(self, user, backend)
+        if not user.is_staff:
+            return
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is not None:
+            session = self.session
+            session[PASSWORD_CHECKED] = user.pk
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
 
 
 @pytest.fixture(params=["superuser", "配租管理员"])

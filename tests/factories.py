@@ -2,6 +2,8 @@
 
 import io
 import itertools
+import time
+from binascii import unhexlify
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -10,8 +12,11 @@ from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from PIL import Image
 
+from accounts import staff_otp
 from accounts.models import User
 from plans.models import Announcement, AnnouncementAttachment, Plan, PlanProject
 from projects.models import District, FloorPlan, FloorPlanPhoto, Project, ProjectPhoto, RentItem
@@ -235,12 +240,34 @@ def make_attachment(announcement: Announcement, **overrides) -> AnnouncementAtta
     )
 
 
-def make_staff(*, group: str | None = None, superuser: bool = False, **overrides) -> User:
-    """A staff account for Django admin; `group` is one of the groups the data migration made."""
+def make_staff(
+    *, group: str | None = None, superuser: bool = False, authenticator: bool = True, **overrides
+) -> User:
+    """A staff account for Django admin; `group` is one of the groups the data migration made.
+
+    It has an authenticator app (a confirmed TOTP device) unless `authenticator=False`, so that
+    `client.force_login(staff)` opens admin (tests/conftest.py); tests of the second factor
+    itself use `log_in_without_second_factor`."""
     user = make_user(is_staff=True, is_superuser=superuser, **overrides)
     if group:
         user.groups.add(Group.objects.get(name=group))
+    if authenticator:
+        give_authenticator(user)
     return user
+
+
+def give_authenticator(user: User, *, key: str | None = None):
+    """A confirmed authenticator app (TOTP device) for `user`, with a random key unless given."""
+    return TOTPDevice.objects.create(
+        user=user, name=staff_otp.TOTP_DEVICE_NAME, key=key or staff_otp.new_key(), confirmed=True
+    )
+
+
+def totp_code(key: str, *, at: float | None = None) -> str:
+    """The 6 digits an authenticator app shows for `key` (hex, as stored) at `at` (now)."""
+    totp = TOTP(unhexlify(key))
+    totp.time = time.time() if at is None else at
+    return f"{totp.token():06d}"
 
 
 class _FormFields(HTMLParser):

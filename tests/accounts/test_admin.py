@@ -8,7 +8,7 @@ from django.contrib.auth.models import Permission
 from accounts import realname
 from accounts.models import User
 from tests.accounts.factories import make_verified_user
-from tests.factories import make_user
+from tests.factories import make_staff, make_user, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,7 @@ MASKED = "110105********002X"
 
 @pytest.fixture
 def staff():
-    user = make_user(phone="+8613700137000", password="demo-password-123", is_staff=True)
+    user = make_staff(phone="+8613700137000", password="demo-password-123")
     user.user_permissions.add(*Permission.objects.filter(codename__in=["view_user", "change_user"]))
     return user
 
@@ -28,11 +28,14 @@ def applicant():
     return make_verified_user(phone="+8613800138000", real_name="王小明", id_number=FULL)
 
 
-def test_staff_log_in_to_admin_with_phone_and_password(client, staff):
+def test_staff_log_in_to_admin_with_phone_password_and_code(client, staff):
     response = client.post(
         "/admin/login/?next=/admin/",
         {"username": "137 0013 7000", "password": "demo-password-123"},
     )
+    assert response["Location"] == "/admin/second-factor/?next=%2Fadmin%2F"
+    key = staff.totpdevice_set.get().key
+    response = client.post(response["Location"], {"token": totp_code(key), "next": "/admin/"})
     assert response["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200
 
@@ -129,7 +132,7 @@ def test_clearing_a_real_name_frees_the_number(client, staff, applicant):
 
 
 def test_clearing_needs_the_change_permission(client, applicant):
-    viewer = make_user(phone="+8613600136000", is_staff=True)
+    viewer = make_staff(phone="+8613600136000")
     viewer.user_permissions.add(Permission.objects.get(codename="view_user"))
     client.force_login(viewer)
     client.post(

@@ -1,11 +1,19 @@
+import io
+import logging
 from datetime import timedelta
 
 import pytest
 from cryptography.fernet import Fernet
 from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import staff_otp
 from accounts.models import SmsCode, User
 from tests.accounts.factories import make_verified_user
+from tests.factories import make_staff, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -38,3 +46,47 @@ def test_purge_keeps_a_day_of_codes(now):
         )
     call_command("purge_sms_codes")
     assert SmsCode.objects.count() == 1
+
+
+# reset_staff_otp: a lost phone -------------------------------------------------------------------
+
+
+def test_reset_staff_otp_forgets_the_app_and_backup_codes_and_logs_it(caplog):
+    staff = make_staff(phone="+8613800000001", password="pw-for-tests-only")
+    staff_otp.replace_backup_codes(user=staff)
+    other = make_staff()
+    verified = Client()
+    verified.force_login(staff)
+    assert verified.get("/admin/").status_code == 200
+
+    out = io.StringIO()
+    with caplog.at_level(logging.WARNING, logger="accounts.staff_otp"):
+        call_command("reset_staff_otp", "138 0000 0001", stdout=out)
+
+    assert "Reset the second factor of 138****0001" in out.getvalue()
+    assert not TOTPDevice.objects.filter(user=staff).exists()
+    assert not StaticDevice.objects.filter(user=staff).exists()
+    assert TOTPDevice.objects.filter(user=other).exists()
+    assert f"second factor of staff user {staff.pk} reset from the shell" in caplog.text
+    # The session verified with the lost phone is verified no more; the password leads to
+    # enrolling a new app.
+    assert verified.get("/admin/")["Location"].startswith("/admin/login/")
+    response = verified.post(
+        "/admin/login/", {"username": "13800000001", "password": "pw-for-tests-only"}
+    )
+    assert response["Location"].startswith("/admin/second-factor/enrol/")
+
+
+def test_reset_staff_otp_refuses_unknown_phones_and_applicants():
+    with pytest.raises(CommandError, match="No account has the phone 13800000009"):
+        call_command("reset_staff_otp", "13800000009")
+    make_user(phone="+8613900000001")
+    with pytest.raises(CommandError, match="139\\*\\*\\*\\*0001 is not a staff account"):
+        call_command("reset_staff_otp", "13900000001")
+
+
+def test_reset_staff_otp_says_when_there_was_nothing_to_reset():
+    make_staff(phone="+8613800000002", authenticator=False)
+    out = io.StringIO()
+    call_command("reset_staff_otp", "13800000002", stdout=out)
+    assert "had no authenticator app; nothing to reset" in out.getvalue()

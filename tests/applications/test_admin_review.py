@@ -6,7 +6,7 @@ import threading
 from datetime import date, timedelta
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
@@ -21,15 +21,20 @@ from applications.models import (
 from applications.registration import register
 from rentcenter import sms
 from tests.clock import AFTER_MIDNIGHT, beijing
-from tests.factories import make_applicant, make_info, make_plan, make_project, make_user
+from tests.factories import (
+    make_applicant,
+    make_info,
+    make_plan,
+    make_project,
+    make_staff,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 def staff_in(group: str, **overrides):
-    user = make_user(is_staff=True, password="pw-for-tests-only", **overrides)
-    user.groups.add(Group.objects.get(name=group))
-    return user
+    return make_staff(group=group, password="pw-for-tests-only", **overrides)
 
 
 @pytest.fixture
@@ -432,7 +437,7 @@ def test_dashboard_counts_match_the_data(manager, time_machine, instant, bars):
 
 def test_dashboard_needs_permission_to_see_registrations():
     plan = make_plan()
-    nobody = make_user(is_staff=True)
+    nobody = make_staff()
     client = Client()
     client.force_login(nobody)
     assert client.get(reverse("admin:plans_plan_dashboard", args=[plan.pk])).status_code == 403

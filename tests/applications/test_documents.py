@@ -33,7 +33,7 @@ from tests.factories import (
     make_applicant,
     make_document,
     make_plan,
-    make_user,
+    make_staff,
     pdf_bytes,
     pdf_upload,
 )
@@ -603,7 +603,7 @@ def thumbnail_url(document: Document) -> str:
 
 
 def staff(*, reviewer: bool):
-    user = make_user(is_staff=True)
+    user = make_staff()
     if reviewer:
         user.user_permissions.add(Permission.objects.get(codename="review_document"))
     return user

@@ -142,6 +142,24 @@ def test_failed_submit_keeps_typed_values_and_saved_uploads(signed_in, applicant
     assert "id_front.jpg" in again
 
 
+def test_a_nul_character_is_refused_beside_its_field_and_kept_out_of_the_draft(
+    signed_in, applicant, plan
+):
+    """No keyboard types one; PostgreSQL's JSON would refuse to store it."""
+    response = signed_in.post(fill_url(plan), form_data(employer="北京\x00测试公司"))
+    assert response.status_code == 200
+    assert "工作单位中含有无法识别的字符，请删除后重新填写。" in response.content.decode()
+    draft = ApplicationDraft.objects.get(applicant=applicant, plan=plan)
+    assert draft.data["fields"]["employer"] == "北京测试公司"
+    saved = signed_in.post(
+        reverse("applications:save_draft", args=[plan.pk]),
+        form_data(**{"members-TOTAL_FORMS": "1", "members-0-name": "李\x00四"}),
+    )
+    assert saved.status_code == 302
+    draft.refresh_from_db()
+    assert draft.data["members"][0]["name"] == "李四"
+
+
 def test_missing_required_document_is_reported_beside_its_kind(signed_in, plan):
     response = signed_in.post(fill_url(plan), with_uploads(form_data(), kinds=REQUIRED_KINDS[:-1]))
     html = response.content.decode()

@@ -111,6 +111,23 @@ def test_another_applicants_record_is_not_found(signed_in):
     assert theirs.progress == Progress.REGISTERED
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/records/%00/",
+        "/records/PZ%00/cancel/",
+        "/records/%E7%99%BB%E8%AE%B0/pdf/",
+        "/records/a-b/registered/",
+        "/verify/%00/",
+        "/plans/1/info/TB%00/",
+    ],
+)
+def test_a_number_that_is_not_letters_and_digits_is_not_found(signed_in, path):
+    """Not even looked up: PostgreSQL refuses a query holding a NUL byte with an error."""
+    assert signed_in.get(path).status_code == 404
+    assert signed_in.post(path).status_code in (404, 405)
+
+
 def test_cancel_asks_for_confirmation_then_cancels_and_frees_the_count(signed_in, applicant):
     registration = registered(applicant)
     confirm = signed_in.get(reverse("applications:cancel", args=[registration.number]))

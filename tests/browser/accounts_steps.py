@@ -18,6 +18,7 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import User
 from rentcenter import sms
+from tests.factories import totp_code
 
 CODE_WAIT_SECONDS = 10
 
@@ -52,6 +53,19 @@ def log_in_as(page: Page, user: User) -> None:
         "url": origin,
     }
     page.context.add_cookies([cookie])
+
+
+def log_in_to_admin(page: Page, user: User, password: str) -> None:
+    """Admin's login as staff do it: phone and password, then the 6 digits their authenticator
+    app shows, computed here from the key the app was given at enrolment."""
+    page.goto("/admin/")
+    page.get_by_label("手机号").fill(str(user.phone.national_number))
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("heading", name="双重验证")).to_be_visible()
+    page.get_by_label("验证码").fill(totp_code(user.totpdevice_set.get(confirmed=True).key))
+    page.get_by_role("button", name="验证").click()
+    expect(page.get_by_role("heading", name="管理首页")).to_be_visible()
 
 
 def read_code(phone: str, *, after: int = 0) -> str:

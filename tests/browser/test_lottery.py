@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from lottery import verify
 from lottery.models import Draw, Entry
 from rentcenter import sms
+from tests.browser.accounts_steps import log_in_to_admin
 from tests.browser.conftest import screenshot
 from tests.clock import beijing
 from tests.factories import make_applicant
@@ -30,6 +31,7 @@ PHONE = {"width": 390, "height": 844}
 # The evening of the draw: the list is frozen at 20:50, the notary draws in public at 21:00,
 # the lottery's numbers are published at 21:15 (双色球 draws on Sunday evenings).
 FREEZING = beijing(2026, 12, 20, 20, 50)
+MANAGER_PASSWORD = "manager-pass-2026"
 
 
 def test_staff_freeze_with_two_sources_draw_with_their_numbers_and_anyone_verifies(
@@ -42,8 +44,9 @@ def test_staff_freeze_with_two_sources_draw_with_their_numbers_and_anyone_verifi
     applicant = make_applicant(name="李华")
     [registration] = make_registrations(plan, 1, applicant=applicant)
     make_registrations(plan, 29)
-    manager = make_plan_manager()
-    log_in(page, client, settings, live_server, manager)
+    manager = make_plan_manager(password=MANAGER_PASSWORD)
+    page.set_viewport_size(DESKTOP)
+    log_in_to_admin(page, manager, MANAGER_PASSWORD)
 
     # 冻结名单 from the plan's admin page: who draws, and the seed's sources.
     page.set_viewport_size(DESKTOP)
@@ -95,7 +98,7 @@ def test_staff_freeze_with_two_sources_draw_with_their_numbers_and_anyone_verifi
     # 21:02: the notary's numbers are out, the lottery's not yet: the draw is refused.
     time_machine.move_to(beijing(2026, 12, 20, 21, 2), tick=True)
     page.context.clear_cookies()
-    log_in(page, client, settings, live_server, manager)
+    log_in_to_admin(page, manager, MANAGER_PASSWORD)
     page.set_viewport_size(DESKTOP)
     page.goto(f"/admin/lottery/draw/{draw.pk}/change/")
     page.get_by_role("link", name="录入号码并摇号").click()

@@ -7,9 +7,9 @@ from playwright.sync_api import Page, expect
 
 from applications.models import DocumentCheck, Progress
 from applications.registration import register
-from tests.browser.accounts_steps import log_in_as
+from tests.browser.accounts_steps import log_in_as, log_in_to_admin
 from tests.browser.conftest import screenshot
-from tests.factories import make_applicant, make_info, make_plan, make_user
+from tests.factories import make_applicant, make_info, make_plan, make_staff
 
 
 def test_reviewer_checks_documents_and_rejects_then_the_applicant_reads_why(
@@ -21,15 +21,12 @@ def test_reviewer_checks_documents_and_rejects_then_the_applicant_reads_why(
     registration = register(
         applicant=applicant, plan=plan, offering=plan.plan_projects.get()
     ).registration
-    reviewer = make_user(phone="+8613800000002", password="reviewer-pass-2026", is_staff=True)
+    reviewer = make_staff(phone="+8613800000002", password="reviewer-pass-2026")
     reviewer.groups.add(Group.objects.get(name="资格审核员"))
 
-    # The reviewer logs in to admin with phone and password.
+    # The reviewer logs in to admin with phone, password and the code on their phone.
     page.set_viewport_size({"width": 1366, "height": 900})
-    page.goto("/admin/")
-    page.get_by_label("手机号").fill("13800000002")
-    page.get_by_label("密码").fill("reviewer-pass-2026")
-    page.get_by_role("button", name="登录").click()
+    log_in_to_admin(page, reviewer, "reviewer-pass-2026")
     page.get_by_role("link", name="配租登记", exact=True).first.click()
     page.locator("#searchbar").fill(registration.number)
     page.locator("#searchbar").press("Enter")

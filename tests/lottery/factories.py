@@ -175,7 +175,7 @@ def make_typed_draw(plan: Plan | None = None, *, count: int = 5, drawn: bool = T
     )
 
 
-def make_plan_manager():
+def make_plan_manager(**overrides):
     """A 配租管理员 with the rights the data migrations give the group. Made here rather than
     fetched: a transactional test (browser tests) may run after another emptied the tables."""
     from django.contrib.auth.models import Group, Permission
@@ -187,6 +187,6 @@ def make_plan_manager():
         *Permission.objects.filter(content_type__app_label="plans", codename__endswith="_plan"),
         *Permission.objects.filter(content_type__app_label="lottery"),
     )
-    user = make_staff()
+    user = make_staff(**overrides)
     user.groups.add(group)
     return user

@@ -1,7 +1,9 @@
 """seed_demo renders three PDFs with WeasyPrint (seconds), so the module seeds once, twice over,
 inside a transaction that is rolled back when the module is done."""
 
+import base64
 import io
+from pathlib import Path
 
 import pytest
 from django.core.files.storage import default_storage
@@ -13,11 +15,12 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from accounts.models import User
-from plans.management.commands.seed_demo import DEMO_ACCOUNTS
+from plans.management.commands.seed_demo import DEMO_ACCOUNTS, DEMO_TOTP_SECRET
 from plans.models import Announcement, AnnouncementAttachment, Plan, PlanProject
 from projects.models import FloorPlan, FloorPlanPhoto, Project, ProjectPhoto, RentItem
 from rentcenter.storage import private_storage
 from tests.clock import beijing
+from tests.factories import totp_code
 
 MODELS = [
     Plan,
@@ -125,8 +128,17 @@ def test_demo_accounts_log_in_to_admin_with_their_groups(
         reverse("admin:login"), {"username": phone, "password": password, "next": "/admin/"}
     )
     assert response.status_code == 302
+    assert response.url == "/admin/second-factor/?next=%2Fadmin%2F"
+    # The code an authenticator app given the README's demo secret shows.
+    code = totp_code(base64.b32decode(DEMO_TOTP_SECRET).hex())
+    response = client.post(response.url, {"token": code, "next": "/admin/"})
     assert response.url == "/admin/"
     assert client.get("/admin/").status_code == 200
+
+
+def test_the_readme_prints_the_demo_secret_and_a_way_to_compute_codes():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert DEMO_TOTP_SECRET in readme
 
 
 def test_demo_accounts_are_refused_without_debug(settings, db):

@@ -40,6 +40,13 @@ def test_old_keys_still_decrypt_after_rotation(settings):
         crypto.decrypt(token)
 
 
+@pytest.mark.parametrize("token", ["北京市朝阳区", "gAAAAA\u00e9", "not a token"])
+def test_a_token_that_is_not_even_ascii_is_invalid_like_any_other(token):
+    """Tokens come back from hidden form fields, where anyone can type anything."""
+    with pytest.raises(InvalidToken):
+        crypto.decrypt(token)
+
+
 def _load_settings(**env: str) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("ID_NUMBER_")}
     environment.update(env)

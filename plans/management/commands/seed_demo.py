@@ -8,6 +8,7 @@ their registrations and announcements) moved to today when it runs again.
 
 import io
 import random
+from base64 import b32decode
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -20,8 +21,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from PIL import Image, ImageDraw
 
+from accounts import staff_otp
 from accounts.models import User
 from applications import demo
 from plans.models import Announcement, AnnouncementAttachment, Plan, PlanProject
@@ -208,6 +211,9 @@ DEMO_ACCOUNTS = [
     ("13800000001", "staff-demo-2026", "配租管理员"),
     ("13800000002", "reviewer-demo-2026", "资格审核员"),
 ]
+# The demo staff's authenticator app, printed in README.md so that a developer can add it to any
+# app (or compute codes with the README's one-liner). Demo accounts exist only with DEBUG on.
+DEMO_TOTP_SECRET = "OJSW45DDMVXHIZLSFVSGK3LPFUZDAMRW"  # noqa: S105 (base32, demo only)
 
 
 class Command(BaseCommand):
@@ -248,6 +254,10 @@ class Command(BaseCommand):
             self.stdout.write("演示账号（手机号 / 密码），用于登录 /admin/：")
             for phone, password, role in DEMO_ACCOUNTS:
                 self.stdout.write(f"  {role or '超级管理员'}：{phone} / {password}")
+            self.stdout.write(
+                f"  双重验证：在身份验证器应用中添加密钥 {DEMO_TOTP_SECRET}（仅限演示），"
+                "或按 README 的命令计算验证码。"
+            )
 
 
 def seed_project(spec: DemoProject, index: int) -> Project:
@@ -359,6 +369,13 @@ def seed_account(phone: str, password: str, role: str | None) -> None:
         user = User.objects.create_user(phone, password, is_staff=True, is_superuser=role is None)
     if role:
         user.groups.add(Group.objects.get(name=role))
+    if not staff_otp.has_device(user):
+        TOTPDevice.objects.create(
+            user=user,
+            name=staff_otp.TOTP_DEVICE_NAME,
+            key=b32decode(DEMO_TOTP_SECRET).hex(),
+            confirmed=True,
+        )
 
 
 def as_upload(image: Image.Image, name: str) -> SimpleUploadedFile:

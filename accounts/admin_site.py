@@ -1,0 +1,234 @@
+"""Django admin behind two factors. Staff log in with phone and password (throttled by
+django-axes, accounts.staff_login), then type a code from their authenticator app or a backup
+code (accounts.staff_otp); one without an app enrols first. Until the code is typed the session
+is signed in but admin answers no page: `has_permission` is the check every admin view makes,
+the model pages and the custom ones (数据看板, 冻结名单, 摇号, 审核) alike.
+
+The second factor is only offered to a session whose password was checked here: a staff
+member's phone also opens the public site by SMS code, and that must not be a way around the
+password to enrolling a new authenticator.
+"""
+
+import logging
+
+import django_otp
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.forms.utils import ErrorDict
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from accounts import staff_login, staff_otp
+from rentcenter.ratelimit import client_ip
+
+logger = logging.getLogger(__name__)
+
+# The account whose password this session proved at the admin login.
+PASSWORD_CHECKED = "accounts.admin_password_user"  # noqa: S105 (a session key)
+# The secret being enrolled, until a first code confirms it.
+ENROL_KEY = "accounts.otp_enrol_key"
+# The backup codes just made, shown once.
+NEW_BACKUP_CODES = "accounts.otp_backup_codes"
+
+
+class CodeForm(forms.Form):
+    token = forms.CharField(
+        label="验证码",
+        max_length=32,
+        error_messages={
+            "required": "请输入验证码。",
+            "max_length": "验证码不超过 %(limit_value)d 个字符。",
+        },
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "autocapitalize": "off",
+                "spellcheck": "false",
+                "autofocus": True,
+            }
+        ),
+    )
+
+
+get_or_post = method_decorator(require_http_methods(["GET", "POST"]))
+uncached = method_decorator(never_cache)
+
+
+class StaffAdminSite(admin.AdminSite):
+    def has_permission(self, request: HttpRequest) -> bool:
+        return super().has_permission(request) and staff_otp.is_verified(request.user)
+
+    def get_urls(self) -> list:
+        return [
+            path("second-factor/", self.second_factor_view, name="second_factor"),
+            path("second-factor/enrol/", self.enrol_view, name="second_factor_enrol"),
+            path(
+                "second-factor/backup-codes/",
+                self.admin_view(self.backup_codes_view),
+                name="backup_codes",
+            ),
+            *super().get_urls(),
+        ]
+
+    # The password ---------------------------------------------------------------------------
+
+    def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        if request.method == "GET" and self._awaits_second_factor(request):
+            return self._to_second_factor(request)
+        response = super().login(request, extra_context)
+        if getattr(request, "axes_locked_out", False):
+            return self._show_lockout(request, response)
+        if request.method == "POST" and response.status_code == 302:
+            user = request.user
+            request.session[PASSWORD_CHECKED] = user.pk
+            logger.info("user %s passed the admin password from %s", user.pk, client_ip(request))
+            if self._awaits_second_factor(request):
+                return self._to_second_factor(request)
+        return response
+
+    def _show_lockout(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        """The login page again, its one error saying until when the login is closed."""
+        credentials = getattr(request, "axes_credentials", None)
+        staff_login.log_lockout(request, credentials)
+        form = response.context_data["form"]
+        form._errors = ErrorDict()
+        form._errors[NON_FIELD_ERRORS] = form.error_class(
+            [staff_login.lockout_message(request, credentials)], error_class="nonfield"
+        )
+        response.status_code = 429
+        response.shows_lockout = True
+        return response
+
+    # The second factor ----------------------------------------------------------------------
+
+    def _awaits_second_factor(self, request: HttpRequest) -> bool:
+        user = request.user
+        return (
+            user.is_active
+            and user.is_staff
+            and request.session.get(PASSWORD_CHECKED) == user.pk
+            and not staff_otp.is_verified(user)
+        )
+
+    def _next(self, request: HttpRequest) -> str:
+        candidate = request.POST.get(REDIRECT_FIELD_NAME) or request.GET.get(REDIRECT_FIELD_NAME)
+        allowed = url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        return candidate if candidate and allowed else reverse("admin:index", current_app=self.name)
+
+    def _to_second_factor(self, request: HttpRequest) -> HttpResponse:
+        name = "second_factor" if staff_otp.has_device(request.user) else "second_factor_enrol"
+        url = reverse(f"admin:{name}", current_app=self.name)
+        return redirect(f"{url}?{urlencode({REDIRECT_FIELD_NAME: self._next(request)})}")
+
+    def _not_awaiting(self, request: HttpRequest) -> HttpResponse:
+        """A verified session goes on; any other goes to the password first."""
+        if self.has_permission(request):
+            return redirect(self._next(request))
+        login = reverse("admin:login", current_app=self.name)
+        return redirect(f"{login}?{urlencode({REDIRECT_FIELD_NAME: self._next(request)})}")
+
+    def _page(self, request: HttpRequest, template: str, title: str, **context) -> HttpResponse:
+        site = self.each_context(request)
+        if not site["has_permission"]:
+            # Not yet in admin: no list of what is inside.
+            site.update(available_apps=[], is_nav_sidebar_enabled=False)
+        context = {
+            **site,
+            "title": title,
+            "next": self._next(request),
+            "masked_phone": request.user.masked_phone,
+            "issuer": settings.OTP_TOTP_ISSUER,
+            **context,
+        }
+        return TemplateResponse(request, f"accounts/admin/{template}", context)
+
+    @uncached
+    @get_or_post
+    def second_factor_view(self, request: HttpRequest) -> HttpResponse:
+        if not self._awaits_second_factor(request):
+            return self._not_awaiting(request)
+        if not staff_otp.has_device(request.user):
+            return self._to_second_factor(request)
+        form = CodeForm(request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            result = staff_otp.verify(user=request.user, token=form.cleaned_data["token"])
+            if result.device is not None:
+                return self._verified(request, result.device)
+            form.add_error("token", refusal(result.locked_until))
+            logger.warning("user %s typed a wrong second-factor code", request.user.pk)
+        return self._page(request, "second_factor.html", "双重验证", form=form)
+
+    def _verified(self, request: HttpRequest, device) -> HttpResponse:
+        django_otp.login(request, device)
+        logger.info("user %s passed the second factor (%s)", request.user.pk, device.name)
+        if isinstance(device, staff_otp.StaticDevice):
+            left = staff_otp.backup_codes_left(request.user)
+            messages.warning(
+                request,
+                f"已使用一个备用验证码，还剩 {left} 个。手机找回或更换后，"
+                "请在“备用验证码”页面重新生成；手机丢失请联系系统管理员重置。",
+            )
+        return redirect(self._next(request))
+
+    @uncached
+    @get_or_post
+    def enrol_view(self, request: HttpRequest) -> HttpResponse:
+        if not self._awaits_second_factor(request):
+            return self._not_awaiting(request)
+        user = request.user
+        if staff_otp.has_device(user):
+            return self._to_second_factor(request)
+        key = request.session.get(ENROL_KEY) or staff_otp.new_key()
+        request.session[ENROL_KEY] = key
+        form = CodeForm(request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            try:
+                codes = staff_otp.enrol(user=user, key=key, token=form.cleaned_data["token"])
+            except staff_otp.AlreadyEnrolled:
+                return self._to_second_factor(request)
+            if codes is not None:
+                del request.session[ENROL_KEY]
+                django_otp.login(request, staff_otp.TOTPDevice.objects.get(user=user))
+                request.session[NEW_BACKUP_CODES] = codes
+                url = reverse("admin:backup_codes", current_app=self.name)
+                return redirect(f"{url}?{urlencode({REDIRECT_FIELD_NAME: self._next(request)})}")
+            form.add_error(
+                "token", "验证码不正确。请确认已扫描本页的二维码，并输入应用当前显示的 6 位数字。"
+            )
+        url = staff_otp.config_url(user, key)
+        context = {
+            "form": form,
+            "qr_svg": staff_otp.qr_svg(url),
+            "secret": staff_otp.readable_key(key),
+        }
+        return self._page(request, "enrol.html", "设置双重验证", **context)
+
+    @get_or_post
+    def backup_codes_view(self, request: HttpRequest) -> HttpResponse:
+        """The codes just made, once; a POST replaces them with ten new ones."""
+        if request.method == "POST":
+            request.session[NEW_BACKUP_CODES] = staff_otp.replace_backup_codes(user=request.user)
+            logger.info("user %s made new backup codes", request.user.pk)
+            return redirect(reverse("admin:backup_codes", current_app=self.name))
+        codes = request.session.pop(NEW_BACKUP_CODES, None)
+        left = staff_otp.backup_codes_left(request.user)
+        return self._page(request, "backup_codes.html", "备用验证码", codes=codes, left=left)
+
+
+def refusal(locked_until) -> str:
+    if locked_until is not None:
+        at = timezone.localtime(locked_until)
+        return f"验证码错误次数过多，请于 {at:%H:%M:%S} 后再试。"
+    return "验证码不正确。请输入身份验证器应用当前显示的 6 位数字，或一个未用过的备用验证码。"
