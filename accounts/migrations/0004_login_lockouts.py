@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0002_real_name_and_sms_codes'),
+        ('accounts', '0003_confirm_phone_purpose'),
         ('axes', '0010_accessattemptexpiration'),
     ]
 
