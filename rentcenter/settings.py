@@ -79,7 +79,10 @@ DEBUG = envbool("DEBUG", False)
 SECRET_KEY = envstr("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is off; on a development machine run "
+            "management commands with DEBUG=1 (as the Makefile does)"
+        )
     SECRET_KEY = "django-insecure-local-development-key-never-used-in-production"  # noqa: S105
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
