@@ -184,7 +184,9 @@ class ApplicationInfo(models.Model):
         Plan, on_delete=models.PROTECT, related_name="application_infos", verbose_name="配租计划"
     )
     version = models.PositiveIntegerField("版本")
-    reference = models.CharField("填报编号", max_length=20, unique=True)
+    # The number an applicant writes down: the same for every version of the form for a plan
+    # (TB…, 第 2 版), drawn when the first version is submitted.
+    reference = models.CharField("填报编号", max_length=20)
     submitted_at = models.DateTimeField("提交时间", default=timezone.now)
     # A random key the form carries: the same form posted twice (a double click, a retried
     # request) finds the version its first post created instead of making another.
@@ -238,6 +240,10 @@ class ApplicationInfo(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["applicant", "plan", "version"], name="one_info_per_version"
+            ),
+            # Every reference has its version 1, so this also keeps two applicants' numbers apart.
+            models.UniqueConstraint(
+                fields=["reference", "version"], name="one_version_per_reference"
             ),
         ]
 
@@ -329,12 +335,18 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
+# Registrations that no longer hold the applicant's place in a plan.
+INACTIVE = (Progress.CANCELLED, Progress.REJECTED)
+
+
 class RegistrationQuerySet(models.QuerySet["Registration"]):
     def of(self, user: User) -> "RegistrationQuerySet":
         return self.filter(applicant=user)
 
     def active(self) -> "RegistrationQuerySet":
-        return self.exclude(progress=Progress.CANCELLED)
+        """In the running: neither cancelled nor rejected (a rejected applicant may register
+        again while the window is open; the rejected row stays in the history)."""
+        return self.exclude(progress__in=INACTIVE)
 
 
 class Registration(models.Model):
@@ -378,10 +390,11 @@ class Registration(models.Model):
         ordering = ["-created_at", "-id"]
         permissions = [("review_registration", "可以审核配租登记（设置目前进度）")]
         constraints = [
-            # One active registration per person per plan (PRODUCT.md); cancelled ones stay.
+            # One active registration per person per plan (PRODUCT.md); cancelled and rejected
+            # ones stay in the history beside the new one.
             models.UniqueConstraint(
                 fields=["applicant", "plan"],
-                condition=~Q(progress=Progress.CANCELLED),
+                condition=~Q(progress__in=INACTIVE),
                 name="one_active_registration_per_plan",
                 violation_error_message="您已登记该配租计划。",
             ),
@@ -394,7 +407,7 @@ class Registration(models.Model):
             # 已登记人数 of a project counts its active registrations (registered_counts).
             models.Index(
                 fields=["offering"],
-                condition=~Q(progress=Progress.CANCELLED),
+                condition=~Q(progress__in=INACTIVE),
                 name="active_registrations_offering",
             ),
         ]
@@ -411,12 +424,21 @@ class Registration(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.progress != Progress.CANCELLED
+        return self.progress not in INACTIVE
 
     def can_cancel(self, now: datetime | None = None) -> bool:
         """取消登记 only before review starts and while the plan's window is open."""
         return (
             self.progress == Progress.REGISTERED
+            and self.plan.registration_state(now) == Plan.RegistrationState.OPEN
+        )
+
+    def can_register_again(self, now: datetime | None = None) -> bool:
+        """重新登记 after 审核不通过: while the window is open, unless the plan forbids it.
+        Whether a newer registration already took its place is the caller's to know."""
+        return (
+            self.progress == Progress.REJECTED
+            and self.plan.allows_registering_again
             and self.plan.registration_state(now) == Plan.RegistrationState.OPEN
         )
 

@@ -31,6 +31,20 @@ class NoInfo(Exception):
     """Registration needs the applicant's submitted 信息填报 for the plan (manual section 五)."""
 
 
+class RejectedFinal(Exception):
+    """The plan does not let an applicant whose registration was rejected register again."""
+
+
+def may_register_again(applicant: User, plan: Plan) -> bool:
+    """After 审核不通过 an applicant registers again (a new registration) unless the plan says
+    otherwise (Plan.allows_registering_again)."""
+    if plan.allows_registering_again:
+        return True
+    return not Registration.objects.of(applicant).filter(
+        plan=plan, progress=Progress.REJECTED
+    ).exists()
+
+
 @dataclass(frozen=True)
 class Outcome:
     registration: Registration | None
@@ -52,6 +66,8 @@ def register(
     """
     if not plan.is_registration_open:
         raise NotOpen
+    if not may_register_again(applicant, plan):
+        raise RejectedFinal
     info = ApplicationInfo.objects.latest_for(applicant, plan)
     if info is None:
         raise NoInfo
@@ -72,11 +88,13 @@ def register(
 
 @dataclass(frozen=True)
 class PlansState:
-    """What one applicant has done for some plans: the plans whose 信息填报 they submitted, and
-    their registration (not cancelled) in each plan they registered for."""
+    """What one applicant has done for some plans: the plans whose 信息填报 they submitted,
+    their registration (not cancelled) in each plan they registered for, and the 不通过原因 of
+    the plans where that registration was rejected."""
 
     submitted: frozenset[int]
     registered: dict[int, str]  # plan id → 目前进度
+    rejected: dict[int, str] = field(default_factory=dict)  # plan id → 不通过原因
 
 
 NO_STATE = PlansState(frozenset(), {})
@@ -95,9 +113,9 @@ def plans_state(applicant: User, plan_ids: Iterable[int]) -> PlansState:
     # Table names come from the models; every value is a parameter.
     sql = " ".join(
         [
-            f"SELECT plan_id, '' FROM {infos}",  # noqa: S608
+            f"SELECT plan_id, '', '', 0 FROM {infos}",  # noqa: S608
             f"WHERE applicant_id = %s AND plan_id IN ({marks})",
-            f"UNION SELECT plan_id, progress FROM {registrations}",  # noqa: S608
+            f"UNION SELECT plan_id, progress, rejection_reason, id FROM {registrations}",  # noqa: S608
             f"WHERE applicant_id = %s AND progress <> %s AND plan_id IN ({marks})",
         ]
     )
@@ -105,9 +123,24 @@ def plans_state(applicant: User, plan_ids: Iterable[int]) -> PlansState:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
+    registered: dict[int, str] = {}
+    rejected: dict[int, str] = {}
+    # Oldest first: the active registration (at most one a plan) outranks the rejected ones,
+    # and of those the latest reason is the one to show.
+    for plan_id, progress, reason, _ in sorted(rows, key=lambda row: row[3]):
+        if progress == Progress.REJECTED:
+            rejected[plan_id] = reason
+            registered.setdefault(plan_id, progress)
+        elif progress:
+            registered[plan_id] = progress
     return PlansState(
-        submitted=frozenset(plan_id for plan_id, progress in rows if not progress),
-        registered={plan_id: progress for plan_id, progress in rows if progress},
+        submitted=frozenset(plan_id for plan_id, progress, *_ in rows if not progress),
+        registered=registered,
+        rejected={
+            plan_id: reason
+            for plan_id, reason in rejected.items()
+            if registered[plan_id] == Progress.REJECTED
+        },
     )
 
 

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
+from applications.models import Progress
 from applications.registration import NO_STATE, PlansState, plans_state
 from plans.models import Plan, PlanProject
 from projects.models import cover_prefetch
@@ -60,6 +61,7 @@ def _capture_plan(plan: Plan) -> dict[str, Any]:
         "is_info_open": plan.is_info_open,
         "is_registration_open": plan.is_registration_open,
         "info_opens_at": plan.info_opens_at,
+        "allows_registering_again": plan.allows_registering_again,
     }
 
 
@@ -69,20 +71,25 @@ def _render_plan_actions(request: HttpRequest, plans: list[dict[str, Any]]) -> l
         _plan_actions_html(
             tuple(plan.items()),
             submitted=plan["pk"] in state.submitted,
-            registered=plan["pk"] in state.registered,
+            progress=state.registered.get(plan["pk"], ""),
+            rejection_reason=state.rejected.get(plan["pk"], ""),
         )
         for plan in plans
     ]
 
 
 @functools.lru_cache(maxsize=4096)
-def _plan_actions_html(plan: tuple, *, submitted: bool, registered: bool) -> str:
+def _plan_actions_html(
+    plan: tuple, *, submitted: bool, progress: str, rejection_reason: str = ""
+) -> str:
     """The buttons depend on nothing else, so each combination is rendered once per process."""
     fields = dict(plan)
     context = {
         "plan": SimpleNamespace(**fields),
         "submitted_plan_ids": {fields["pk"]} if submitted else set(),
-        "registered_plan_ids": {fields["pk"]} if registered else set(),
+        "registered_plan_ids": {fields["pk"]} if progress else set(),
+        "progress": Progress(progress) if progress else None,
+        "rejection_reason": rejection_reason,
     }
     return render_to_string("plans/includes/plan_actions.html", context)
 

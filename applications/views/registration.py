@@ -13,6 +13,8 @@ from applications.models import ApplicationInfo, Registration
 from plans.models import Plan, PlanProject
 from rentcenter.forms import summary_errors
 
+REJECTED_FINAL = "您在该计划的登记审核未通过。按本次配租公告，审核不通过后不能重新登记。"
+
 
 @require_http_methods(["GET", "POST"])
 @real_name_required
@@ -33,6 +35,9 @@ def register(request: HttpRequest, plan_id: int) -> HttpResponse:
         if existing:
             messages.info(request, f"您已登记该计划，登记编号 {existing.number}。")
             return redirect(existing)
+        if not registering.may_register_again(request.user, plan):
+            messages.warning(request, REJECTED_FINAL)
+            return redirect("applications:records")
         chosen = request.GET.get("project")
         initial = next((o.pk for o in offerings if str(o.project_id) == chosen), None)
         if initial is None and len(offerings) == 1:
@@ -57,6 +62,9 @@ def _registered_or_refused(request: HttpRequest, plan: Plan, offering: PlanProje
     except registering.NotOpen:
         messages.warning(request, "登记时间已结束。")
         return redirect("plans:announcement", plan.pk)
+    except registering.RejectedFinal:
+        messages.warning(request, REJECTED_FINAL)
+        return redirect("applications:records")
     except registering.NoInfo:
         messages.warning(request, "登记前请先完成该计划的信息填报。")
         return redirect("applications:fill", plan.pk)
