@@ -40,9 +40,11 @@ def may_register_again(applicant: User, plan: Plan) -> bool:
     otherwise (Plan.allows_registering_again)."""
     if plan.allows_registering_again:
         return True
-    return not Registration.objects.of(applicant).filter(
-        plan=plan, progress=Progress.REJECTED
-    ).exists()
+    return (
+        not Registration.objects.of(applicant)
+        .filter(plan=plan, progress=Progress.REJECTED)
+        .exists()
+    )
 
 
 @dataclass(frozen=True)

@@ -36,10 +36,8 @@ def records(request: HttpRequest) -> HttpResponse:
 @login_required
 def record(request: HttpRequest, number: str) -> HttpResponse:
     registration = registration_or_404(request, number)
-    registration.offers_register_again = (
-        registration.can_register_again()
-        and not Registration.objects.of(request.user).active().filter(plan=registration.plan_id).exists()
-    )
+    taken = Registration.objects.of(request.user).active().filter(plan=registration.plan_id)
+    registration.offers_register_again = registration.can_register_again() and not taken.exists()
     context = {
         "registration": registration,
         "info": registration.info,
