@@ -32,12 +32,27 @@ def _fillable_plan(request: HttpRequest, plan_id: int) -> Plan | HttpResponse:
     """The plan, or the redirect that explains why its form cannot be filled now."""
     plan = public_plan_or_404(plan_id)
     if not plan.is_info_open:
-        messages.warning(request, "当前不在该计划的信息填报时间内。")
-        return redirect("applications:info", plan.pk)
+        return _closed_for_filling(
+            request, plan, ApplicationInfo.objects.latest_for(request.user, plan)
+        )
     if drafts.has_active_registration(request.user, plan):
         messages.warning(request, EDIT_LOCKED)
         return redirect("applications:info", plan.pk)
     return plan
+
+
+def _closed_for_filling(
+    request: HttpRequest, plan: Plan, submitted: ApplicationInfo | None
+) -> HttpResponse:
+    """Where to go when the plan's form cannot be filled now, with one notice, not two: the
+    submitted info if there is some, else the 配租公告, whose buttons already say when filling
+    opens (so a plan that has not opened yet adds no message of its own)."""
+    if submitted is not None:
+        messages.warning(request, "当前不在该计划的信息填报时间内，您可以查看已提交的填报信息。")
+        return redirect("applications:info", plan.pk)
+    if plan.state != Plan.RegistrationState.UPCOMING:
+        messages.warning(request, "该计划的信息填报已结束，您没有填报该计划的信息。")
+    return redirect("plans:announcement", plan.pk)
 
 
 def _form_context(request: HttpRequest, plan: Plan, draft: ApplicationDraft, **bound) -> dict:
@@ -117,8 +132,7 @@ def info(request: HttpRequest, plan_id: int) -> HttpResponse:
     if submitted is None:
         if plan.is_info_open:
             return redirect("applications:fill", plan.pk)
-        messages.warning(request, "您没有填报该计划的信息。")
-        return redirect("plans:home")
+        return _closed_for_filling(request, plan, submitted)
     context = {
         "plan": plan,
         "info": submitted,

@@ -367,7 +367,23 @@ def test_form_is_closed_outside_the_info_window(signed_in, now):
     for plan in (upcoming, ended):
         response = signed_in.get(fill_url(plan))
         assert response.status_code == 302
-        assert response.url == reverse("applications:info", args=[plan.pk])
+        assert response.url == reverse("plans:announcement", args=[plan.pk])
+
+
+def test_a_closed_form_gives_one_notice_not_two(signed_in, applicant, now):
+    upcoming = make_plan(starts=now + timedelta(days=10), info_opens_at=now + timedelta(days=3))
+    ended = make_plan(starts=now - timedelta(days=10), ends=now - timedelta(days=1))
+    submitted = make_plan(starts=now - timedelta(days=10), ends=now - timedelta(days=1))
+    make_info(applicant, submitted)
+    notices = {
+        upcoming: "信息填报将于",
+        ended: "该计划的信息填报已结束",
+        submitted: "当前不在该计划的信息填报时间内",
+    }
+    for plan, notice in notices.items():
+        page = signed_in.get(fill_url(plan), follow=True).content.decode()
+        assert page.count(notice) == 1
+        assert page.count('class="message message') + page.count('class="hint') == 1
 
 
 def test_draft_plan_is_not_found(signed_in):
@@ -461,13 +477,13 @@ def test_form_carries_a_fresh_submission_key(signed_in, plan):
     assert first.split(key)[1][:16] != second.split(key)[1][:16]
 
 
-def test_view_without_a_submission_leads_to_the_form_or_home(signed_in, now):
+def test_view_without_a_submission_leads_to_the_form_or_the_announcement(signed_in, now):
     open_plan = make_plan()
     response = signed_in.get(reverse("applications:info", args=[open_plan.pk]))
     assert response.url == fill_url(open_plan)
     ended = make_plan(starts=now - timedelta(days=10), ends=now - timedelta(days=1))
     response = signed_in.get(reverse("applications:info", args=[ended.pk]), follow=True)
-    assert response.redirect_chain[-1][0] == reverse("plans:home")
+    assert response.redirect_chain[-1][0] == reverse("plans:announcement", args=[ended.pk])
     assert "您没有填报该计划的信息" in response.content.decode()
 
 
