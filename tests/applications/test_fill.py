@@ -495,3 +495,66 @@ def test_htmx_upload_of_a_kind_the_form_does_not_show_is_refused(signed_in, plan
     )
     assert response.status_code == 400
     assert not Document.objects.exists()
+
+
+def blocks_url(plan) -> str:
+    return reverse("applications:document_blocks", args=[plan.pk])
+
+
+def test_choosing_married_brings_in_the_marriage_upload_at_once(signed_in, plan):
+    married = signed_in.get(blocks_url(plan), {"marital_status": "married"}, HTTP_HX_REQUEST="true")
+    html = married.content.decode()
+    assert married.status_code == 200
+    assert 'id="document-blocks"' in html
+    assert 'id="upload_marriage"' in html
+    assert '<span class="required" aria-hidden="true">*</span>婚姻证明' in html
+    assert "<html" not in html
+    unmarried = signed_in.get(
+        blocks_url(plan), {"marital_status": "unmarried"}, HTTP_HX_REQUEST="true"
+    )
+    assert 'id="upload_marriage"' not in unmarried.content.decode()
+    assert 'id="upload_id_front"' in unmarried.content.decode()
+    assert not ApplicationDraft.objects.exists()  # a swap saves nothing
+
+
+def test_the_marriage_block_keeps_its_files_when_the_answer_changes(signed_in, applicant, plan):
+    signed_in.post(
+        reverse("applications:save_draft", args=[plan.pk]),
+        {**form_data(marital_status="married"), "upload_marriage": image_upload("marriage.jpg")},
+    )
+    html = signed_in.get(
+        blocks_url(plan), {"marital_status": "unmarried"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "marriage.jpg" in html
+
+
+def test_the_marital_answer_asks_for_the_swap(signed_in, plan):
+    html = signed_in.get(fill_url(plan)).content.decode()
+    assert f'hx-get="{blocks_url(plan)}"' in html
+    assert 'hx-target="#document-blocks"' in html
+
+
+def test_without_javascript_the_marriage_upload_is_on_the_form_with_its_condition(signed_in, plan):
+    html = signed_in.get(fill_url(plan)).content.decode()
+    assert 'id="upload_marriage"' in html
+    assert "（已婚者必传）" in html
+    # and it is validated the same way: required when the answer is 已婚 …
+    response = signed_in.post(fill_url(plan), with_uploads(form_data(marital_status="married")))
+    assert "婚姻证明：请上传此项材料。" in response.content.decode()
+    # … and not otherwise.
+    assert signed_in.post(fill_url(plan), with_uploads(form_data())).status_code == 302
+
+
+def test_the_blocks_url_without_htmx_is_the_form(signed_in, plan):
+    response = signed_in.get(blocks_url(plan), {"marital_status": "married"})
+    assert response.url == fill_url(plan) + "#documents"
+
+
+def test_the_blocks_url_needs_sign_in_and_an_open_form(signed_in, now):
+    plan = make_plan()
+    anonymous = Client().get(blocks_url(plan), HTTP_HX_REQUEST="true")
+    assert anonymous.url.startswith(reverse("accounts:login"))
+    ended = make_plan(starts=now - timedelta(days=10), ends=now - timedelta(days=1))
+    closed = signed_in.get(blocks_url(ended), HTTP_HX_REQUEST="true")
+    assert closed.url == reverse("plans:announcement", args=[ended.pk])
+    assert signed_in.post(blocks_url(plan)).status_code == 405

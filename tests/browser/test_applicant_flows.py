@@ -101,3 +101,39 @@ def test_a_rejected_applicant_registers_again_and_keeps_the_history(page: Page) 
     expect(page.get_by_role("row", name=re.compile(old.number))).to_contain_text("审核不通过")
     new = Registration.objects.exclude(pk=old.pk).get(applicant=applicant)
     expect(page.get_by_role("row", name=re.compile(new.number))).to_contain_text("已登记")
+
+
+def test_choosing_married_shows_the_marriage_upload_at_once(page: Page) -> None:
+    applicant = make_applicant(name="钱多多")
+    plan = make_plan()
+    log_in_as(page, applicant)
+    page.goto(f"/plans/{plan.pk}/info/edit/")
+    marriage = page.locator("#documents-marriage")
+
+    page.get_by_role("radio", name="未婚").check()
+    expect(marriage).to_have_count(0)  # not asked of an unmarried applicant
+    page.get_by_role("radio", name="已婚").check()
+    expect(marriage).to_be_visible()
+    expect(marriage.locator(".required")).to_have_count(1)
+    expect(marriage).to_contain_text("已婚者必传")
+    marriage.scroll_into_view_if_needed()
+    screenshot(page, "issue12-form-married")
+
+
+def test_without_javascript_the_marriage_upload_is_shown_with_its_condition(
+    browser, live_server
+) -> None:
+    context = browser.new_context(
+        java_script_enabled=False, base_url=live_server.url, viewport={"width": 390, "height": 844}
+    )
+    page = context.new_page()
+    log_in_as(page, make_applicant(name="孙小美"))
+    plan = make_plan()
+    page.goto(f"/plans/{plan.pk}/info/edit/")
+    page.get_by_role("radio", name="已婚").check()
+    marriage = page.locator("#documents-marriage")
+    expect(marriage).to_be_visible()
+    expect(marriage).to_contain_text("婚姻证明（已婚者必传）")
+    page.get_by_role("button", name="提交").click()
+    expect(page.locator("#documents-marriage")).to_contain_text("请上传此项材料")
+    context.close()
