@@ -170,6 +170,16 @@ class ApplicationInfoQuerySet(models.QuerySet["ApplicationInfo"]):
     def latest_for(self, user: User, plan: Plan) -> "ApplicationInfo | None":
         return self.of(user).filter(plan=plan).order_by("-version").first()
 
+    def latest_by_plan(self, user: User, plan_ids: list[int]) -> "dict[int, ApplicationInfo]":
+        """The latest version for each of these plans, in one query, family size included."""
+        versions = (
+            self.of(user)
+            .filter(plan_id__in=plan_ids)
+            .annotate(member_count=models.Count("family_members"))
+            .order_by("plan_id", "version")
+        )
+        return {info.plan_id: info for info in versions}  # later versions overwrite earlier
+
 
 class ApplicationInfo(models.Model):
     """One submitted version of what an applicant declared for a plan (信息填报)."""
@@ -268,7 +278,10 @@ class ApplicationInfo(models.Model):
 
     @property
     def family_size(self) -> int:
-        """The applicant plus declared family members; use with prefetch on lists."""
+        """The applicant plus declared family members; use with prefetch on lists (or the
+        member_count that ApplicationInfoQuerySet.latest_by_plan annotates)."""
+        if hasattr(self, "member_count"):
+            return 1 + self.member_count
         return 1 + len(self.family_members.all())
 
     def age_on(self, day: date) -> int:

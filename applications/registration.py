@@ -51,7 +51,7 @@ def may_register_again(applicant: User, plan: Plan) -> bool:
 class Outcome:
     registration: Registration | None
     created: bool = False
-    failed_conditions: list[str] = field(default_factory=list)
+    failed_conditions: list[eligibility.Failure] = field(default_factory=list)
 
 
 def register(
@@ -73,7 +73,7 @@ def register(
     info = ApplicationInfo.objects.latest_for(applicant, plan)
     if info is None:
         raise NoInfo
-    failed = eligibility.screen(plan=plan, info=info, today=today or timezone.localdate())
+    failed = eligibility.failures(plan=plan, info=info, today=today or timezone.localdate())
     if failed:
         existing = _active(applicant, plan)
         return _duplicate(existing) if existing else Outcome(None, failed_conditions=failed)

@@ -69,7 +69,12 @@ def _registered_or_refused(request: HttpRequest, plan: Plan, offering: PlanProje
         messages.warning(request, "登记前请先完成该计划的信息填报。")
         return redirect("applications:fill", plan.pk)
     if outcome.failed_conditions:
-        context = {"plan": plan, "failed": outcome.failed_conditions}
+        failed = outcome.failed_conditions
+        context = {
+            "plan": plan,
+            "fixable": [f for f in failed if f.fixable],
+            "unfixable": [f for f in failed if not f.fixable],
+        }
         return render(request, "applications/register_refused.html", context)
     if not outcome.created:
         messages.info(
