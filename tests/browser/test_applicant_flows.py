@@ -137,3 +137,27 @@ def test_without_javascript_the_marriage_upload_is_shown_with_its_condition(
     page.get_by_role("button", name="提交").click()
     expect(page.locator("#documents-marriage")).to_contain_text("请上传此项材料")
     context.close()
+
+
+def test_a_36_year_old_reads_the_age_rule_before_pressing_register(page: Page) -> None:
+    from datetime import date
+
+    plan = make_plan(min_age=18, max_age=35, title="2026年第五批青年人才专项配租计划")
+    applicant = make_applicant(name="周建国", birth=date(1990, 1, 1))
+    make_info(applicant, plan)
+
+    page.goto(f"/plans/{plan.pk}/announcement/")
+    expect(page.get_by_role("heading", name="登记条件（粗筛选）")).to_be_visible()
+    expect(page.get_by_text("申请人年龄须在 18 至 35 周岁之间")).to_be_visible()
+
+    log_in_as(page, applicant)
+    page.goto("/")
+    card = page.locator(".plan-card", has_text=plan.title)
+    notice = card.locator(".screening-notice")
+    expect(notice).to_contain_text("您目前不满足：")
+    expect(notice).to_contain_text("申请人年龄须在 18 至 35 周岁之间")
+    button = card.get_by_text("立即登记")
+    expect(button).to_have_attribute("aria-disabled", "true")
+    expect(card.get_by_role("link", name="立即登记")).to_have_count(0)
+    notice.scroll_into_view_if_needed()
+    screenshot(page, "issue12-screening-notice")
