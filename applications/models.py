@@ -439,6 +439,17 @@ class Registration(models.Model):
     def is_active(self) -> bool:
         return self.progress not in INACTIVE
 
+    def household_conflicts(self) -> "RegistrationQuerySet":
+        """Other registrations of the plan, still in the running, that name someone of this
+        registration's household (the reviewers' re-check of one family, one registration)."""
+        digests = self.household.values("id_number_digest")
+        others = HouseholdMember.objects.filter(plan=self.plan_id, id_number_digest__in=digests)
+        return (
+            Registration.objects.filter(pk__in=others.values("registration"))
+            .exclude(pk=self.pk)
+            .active()
+        )
+
     def can_cancel(self, now: datetime | None = None) -> bool:
         """取消登记 only before review starts and while the plan's window is open."""
         return (
@@ -511,9 +522,50 @@ class Registration(models.Model):
         self.progress = progress
         self.rejection_reason = reason if progress == Progress.REJECTED else ""
         self.save(update_fields=["progress", "rejection_reason", "updated_at"])
+        if progress in INACTIVE:
+            # The family's place in the plan is free again (a new registration may take it).
+            HouseholdMember.objects.filter(registration=self).update(active=False)
         RegistrationEvent.objects.create(
             registration=self, from_progress=previous, to_progress=progress, reason=reason, actor=by
         )
+
+
+class HouseholdMember(models.Model):
+    """One person of a registration's household, the applicant or a declared 家庭成员, by the
+    keyed digest of their ID number (never in clear).
+
+    One family, one registration per plan (PRODUCT.md; Beijing's rule of one application per
+    family): while the registration holds its place (`active`), no other registration of the
+    plan may name the same person, as applicant or as member. The partial unique index makes
+    that an indexed check and safe when two of a family register at the same moment; when the
+    registration is cancelled or rejected its rows stop holding the place but stay.
+    """
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="household", verbose_name="配租登记"
+    )
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="+")
+    id_number_digest = models.CharField("证件号码摘要", max_length=64)
+    is_applicant = models.BooleanField("申请人本人", default=False)
+    active = models.BooleanField("占用登记名额", default=True)
+
+    class Meta:
+        verbose_name = "登记家庭成员"
+        verbose_name_plural = "登记家庭成员"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "id_number_digest"],
+                condition=Q(active=True),
+                name="one_family_registration_per_plan",
+            ),
+        ]
+        indexes = [
+            # Reviewers' re-check looks at every row of the plan with these digests.
+            models.Index(fields=["plan", "id_number_digest"], name="household_plan_digest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registration} · {'申请人' if self.is_applicant else '家庭成员'}"
 
 
 class DocumentCheck(models.Model):

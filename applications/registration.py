@@ -14,12 +14,14 @@ from applications import eligibility
 from applications.models import (
     REFERENCE_ALPHABET,
     ApplicationInfo,
+    HouseholdMember,
     Progress,
     Registration,
     RegistrationEvent,
     new_reference,
 )
 from plans.models import Plan, PlanProject
+from rentcenter import crypto
 from rentcenter.sms import send_sms
 
 
@@ -29,6 +31,16 @@ class NotOpen(Exception):
 
 class NoInfo(Exception):
     """Registration needs the applicant's submitted 信息填报 for the plan (manual section 五)."""
+
+
+class FamilyRegistered(Exception):
+    """Someone of the applicant's household is already in another active registration of the
+    plan, as applicant or as family member (one family, one registration per plan)."""
+
+    message = (
+        "每个家庭只能登记一次：您本人或您填报的家庭成员已在本配租计划的另一条有效登记中"
+        "（作为申请人或家庭成员），因此不能再次登记。如有疑问，请拨打技术支持电话咨询。"
+    )
 
 
 class RejectedFinal(Exception):
@@ -70,7 +82,8 @@ def register(
         raise NotOpen
     if not may_register_again(applicant, plan):
         raise RejectedFinal
-    info = ApplicationInfo.objects.latest_for(applicant, plan)
+    # The family members once, for the family size rule and the household's digests.
+    info = ApplicationInfo.objects.prefetch_related("family_members").latest_for(applicant, plan)
     if info is None:
         raise NoInfo
     failed = eligibility.failures(plan=plan, info=info, today=today or timezone.localdate())
@@ -172,6 +185,34 @@ def _duplicate(existing: Registration) -> Outcome:
     return Outcome(existing)
 
 
+def household_digests(applicant: User, info: ApplicationInfo) -> dict[str, bool]:
+    """The keyed digests of the household's ID numbers → whether it is the applicant's."""
+    digests = {applicant.id_number_digest: True}
+    for member in info.family_members.all():
+        digests.setdefault(crypto.digest(member.id_number), False)
+    return digests
+
+
+def _claim_household(registration: Registration, applicant: User, info: ApplicationInfo) -> None:
+    """Write the household's rows; the partial unique index refuses a person already in
+    another active registration of the plan (on PostgreSQL the second of two simultaneous
+    claims waits for the first and then fails)."""
+    rows = [
+        HouseholdMember(
+            registration=registration,
+            plan_id=registration.plan_id,
+            id_number_digest=digest,
+            is_applicant=is_applicant,
+        )
+        for digest, is_applicant in household_digests(applicant, info).items()
+    ]
+    try:
+        # No savepoint of its own: a refusal ends the registration's transaction anyway.
+        HouseholdMember.objects.bulk_create(rows)
+    except IntegrityError:
+        raise FamilyRegistered from None
+
+
 def _create(
     applicant: User, plan: Plan, offering: PlanProject, info: ApplicationInfo
 ) -> Registration:
@@ -188,6 +229,7 @@ def _create(
         RegistrationEvent.objects.create(
             registration=registration, to_progress=Progress.REGISTERED, actor=applicant
         )
+        _claim_household(registration, applicant, info)
         send_sms(
             phone=applicant.phone.as_e164,
             text=(

@@ -62,6 +62,9 @@ def _registered_or_refused(request: HttpRequest, plan: Plan, offering: PlanProje
     except registering.NotOpen:
         messages.warning(request, "登记时间已结束。")
         return redirect("plans:announcement", plan.pk)
+    except registering.FamilyRegistered as refusal:
+        context = {"plan": plan, "household": refusal.message}
+        return render(request, "applications/register_refused.html", context)
     except registering.RejectedFinal:
         messages.warning(request, REJECTED_FINAL)
         return redirect("applications:records")
