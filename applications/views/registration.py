@@ -3,9 +3,11 @@
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import real_name_required
+from applications import eligibility
 from applications import registration as registering
 from applications.access import public_plan_or_404, registration_or_404
 from applications.forms import RegistrationForm
@@ -51,9 +53,20 @@ def register(request: HttpRequest, plan_id: int) -> HttpResponse:
         "plan": plan,
         "form": form,
         "info": info,
+        # 您目前不满足, before 确认登记 too (the home page's notice may have been skipped).
+        **_unmet(plan, info),
         "error_summary": summary_errors(form) if form.is_bound else [],
     }
     return render(request, "applications/register.html", context)
+
+
+def _unmet(plan: Plan, info: ApplicationInfo) -> dict:
+    """您目前不满足, before 确认登记 too (someone may come here without the home page)."""
+    failures = eligibility.failures(plan=plan, info=info, today=timezone.localdate())
+    return {
+        "unmet": [failure.sentence for failure in failures],
+        "unmet_fixable": all(failure.fixable for failure in failures),
+    }
 
 
 def _registered_or_refused(request: HttpRequest, plan: Plan, offering: PlanProject) -> HttpResponse:

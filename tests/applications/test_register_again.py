@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.test import Client
 from django.urls import reverse
 
 from applications.models import Progress, Registration
@@ -140,3 +141,14 @@ def test_registering_again_from_two_tabs_at_once_makes_one_registration(applican
     assert errors == []
     assert sum(outcome.created for outcome in outcomes) == 1
     assert Registration.objects.filter(plan=plan).exclude(pk=old.pk).count() == 1
+
+
+def test_the_project_page_shows_the_rejection_to_that_applicant_only(signed_in, applicant):
+    plan = make_plan()
+    rejected(applicant, plan)
+    url = plan.plan_projects.get().project.get_absolute_url()
+    html = signed_in.get(url).content.decode()
+    assert "审核不通过" in html
+    assert REASON in html
+    assert "重新登记" in html
+    assert REASON not in Client().get(url).content.decode()

@@ -168,3 +168,14 @@ def test_a_refusal_only_the_form_can_fix_offers_editing():
     assert "不能通过修改填报信息改变的条件" not in html
     assert "如果是填报有误，可以修改填报信息后重新登记" in html
     assert reverse("applications:fill", args=[plan.pk]) in html
+
+
+def test_the_register_page_says_what_is_not_met_and_disables_the_button():
+    plan = make_plan(max_age=35)
+    applicant = make_applicant(birth=date(1980, 1, 1))
+    make_info(applicant, plan)
+    html = signed_in_as(applicant).get(reverse("applications:register", args=[plan.pk]))
+    html = html.content.decode()
+    assert "您目前不满足：" in html
+    assert "申请人年龄须不超过 35 周岁" in html
+    assert f'disabled aria-describedby="unmet-{plan.pk}">确认登记' in html
