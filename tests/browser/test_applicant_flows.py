@@ -161,3 +161,26 @@ def test_a_36_year_old_reads_the_age_rule_before_pressing_register(page: Page) -
     expect(card.get_by_role("link", name="立即登记")).to_have_count(0)
     notice.scroll_into_view_if_needed()
     screenshot(page, "issue12-screening-notice")
+
+
+def test_a_spouse_listed_in_a_registration_is_told_the_family_rule(page: Page) -> None:
+    plan = make_plan()
+    husband, wife = make_applicant(name="吴大伟"), make_applicant(name="郑小燕")
+    make_info(
+        husband,
+        plan,
+        members=[(wife.real_name, "spouse", wife.id_number)],
+        marital_status="married",
+    )
+    first = register(applicant=husband, plan=plan, offering=plan.plan_projects.get()).registration
+    make_info(wife, plan)
+    log_in_as(page, wife)
+
+    page.goto("/")
+    page.locator(".plan-card", has_text=plan.title).get_by_role("link", name="立即登记").click()
+    page.get_by_role("button", name="确认登记").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("每个家庭只能登记一次")
+    expect(page.get_by_text("吴大伟")).to_have_count(0)
+    expect(page.get_by_text(first.number)).to_have_count(0)
+    assert not Registration.objects.filter(applicant=wife).exists()
