@@ -152,3 +152,16 @@ def test_the_project_page_shows_the_rejection_to_that_applicant_only(signed_in, 
     assert REASON in html
     assert "重新登记" in html
     assert REASON not in Client().get(url).content.decode()
+
+
+def test_the_dashboard_counts_the_new_registration_not_the_rejected_one(applicant):
+    from plans.dashboard import statistics
+
+    plan = make_plan()
+    rejected(applicant, plan)
+    assert statistics(plan).active == 0
+    register(applicant=applicant, plan=plan, offering=plan.plan_projects.get())
+    stats = statistics(plan)
+    assert stats.active == 1
+    assert stats.total == 2
+    assert [row.active for row in stats.projects] == [1]
