@@ -23,9 +23,12 @@ def registration_or_404(request: HttpRequest, number: str) -> Registration:
 
 
 def info_or_404(request: HttpRequest, plan: Plan, reference: str) -> ApplicationInfo:
-    return get_object_or_404(
-        ApplicationInfo.objects.of(request.user), plan=plan, reference=reference
-    )
+    """The latest version behind a 填报编号 (every version of a plan's form shares it)."""
+    versions = ApplicationInfo.objects.of(request.user).filter(plan=plan, reference=reference)
+    info = versions.order_by("-version").first()
+    if info is None:
+        raise Http404
+    return info
 
 
 def document_or_404(request: HttpRequest, document_id: int) -> Document:

@@ -170,6 +170,7 @@ class RegistrationAdmin(admin.ModelAdmin):
             "screening": eligibility.screen(
                 plan=registration.plan, info=info, today=timezone.localdate(registration.created_at)
             ),
+            "household_conflicts": list(registration.household_conflicts()),
             "can_review": request.user.has_perm(REVIEW),
             "full_id_number": info.id_number if request.user.has_perm(FULL_ID) else "",
             "reasons": registration.plan.preset_rejection_reasons,

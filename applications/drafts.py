@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.forms.models import model_to_dict
 from django.http import QueryDict
 from django.utils.datastructures import MultiValueDict
@@ -182,19 +181,19 @@ def submit(
             return Submitted(done, created=False)
         if has_active_registration(applicant, plan):
             raise EditLocked
-        version = (
-            ApplicationInfo.objects.of(applicant)
-            .filter(plan=plan)
-            .aggregate(Max("version"))["version__max"]
-            or 0
-        ) + 1
+        previous = ApplicationInfo.objects.latest_for(applicant, plan)
+        version = previous.version + 1 if previous else 1
         info: ApplicationInfo = form.save(commit=False)
         info.applicant, info.plan, info.version = applicant, plan, version
         info.submission_key = submission_key[:32]
         info.real_name = applicant.real_name
         info.id_number_encrypted = crypto.encrypt(applicant.id_number)
         info.sex, info.birth_date = applicant.sex, applicant.birth_date
-        _save_with_unique_reference(info)
+        if previous:
+            info.reference = previous.reference  # 填报编号 stays; 第 n 版 tells versions apart
+            info.save()
+        else:
+            _save_with_unique_reference(info)
         info.documents.set(locked.documents.all())
         FamilyMember.objects.bulk_create(
             FamilyMember(
@@ -218,7 +217,7 @@ def _save_with_unique_reference(info: ApplicationInfo) -> None:
                 info.save()
             return
         except IntegrityError:
-            if ApplicationInfo.objects.filter(reference=info.reference).exists():
+            if ApplicationInfo.objects.filter(reference=info.reference, version=1).exists():
                 continue
             raise
     raise RuntimeError("could not find a free reference number")

@@ -3,16 +3,46 @@
 Each rule the plan sets is checked on its own and, when it fails, says so in one plain sentence
 that quotes what the applicant declared, so the applicant knows exactly which condition of the
 《配租公告》 they do not meet. Dates are Beijing dates (the registration day).
+
+Rules are stated before they bite (PRODUCT.md): every rule also says, in public words, what it
+asks of this plan's applicants, and the 配租公告 and 项目详情 pages print `published(plan)`, made
+from the same RULES that `screen` runs, so a condition that is screened is always published.
+Some conditions come from the ID (age, from the birth date 实名认证 read): editing the form
+cannot change them, and the refusal says so.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 from applications.models import ApplicationInfo, HousingStatus
 from plans.models import Education, HukouRequirement, HukouType, Plan
 from projects.models import District
 
-Rule = Callable[[Plan, ApplicationInfo, date], str | None]
+Check = Callable[[Plan, ApplicationInfo, date], str | None]
+Describe = Callable[[Plan], str | None]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One condition a plan may set: what it says in public, and how a submission is checked."""
+
+    name: str
+    check: Check
+    describe: Describe  # None when the plan does not set the condition
+    fields: tuple[str, ...]  # the plan's fields that set it
+    from_id: bool = False  # the applicant's 实名 data decides it, not the form's answers
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A condition a submission does not meet, in the sentence the applicant reads."""
+
+    sentence: str
+    fixable: bool  # 修改填报信息 can change the outcome
+
+    def __str__(self) -> str:
+        return self.sentence
 
 
 def _years_before(day: date, years: int) -> date:
@@ -106,18 +136,85 @@ def family_size(plan: Plan, info: ApplicationInfo, today: date) -> str | None:
     return None
 
 
+def _age_range(plan: Plan) -> str | None:
+    if plan.min_age is not None and plan.max_age is not None:
+        return f"申请人年龄须在 {plan.min_age} 至 {plan.max_age} 周岁之间（按身份证出生日期计算）。"
+    if plan.min_age is not None:
+        return f"申请人须年满 {plan.min_age} 周岁（按身份证出生日期计算）。"
+    if plan.max_age is not None:
+        return f"申请人年龄不超过 {plan.max_age} 周岁（按身份证出生日期计算）。"
+    return None
+
+
+def _hukou_rule(plan: Plan) -> str | None:
+    if plan.hukou_requirement == HukouRequirement.BEIJING:
+        return "仅限本市户籍申请人。"
+    if plan.hukou_requirement == HukouRequirement.OTHER:
+        return "仅限外省市户籍申请人。"
+    return None
+
+
+def _no_home_rule(plan: Plan) -> str | None:
+    return "申请人在本市名下无住房。" if plan.requires_no_home else None
+
+
+def _contributions_rule(plan: Plan) -> str | None:
+    months = plan.min_contribution_months
+    return f"在本市连续缴纳社保或个税满 {months} 个月。" if months is not None else None
+
+
+def _education_rule(plan: Plan) -> str | None:
+    if not plan.min_education:
+        return None
+    return f"学历须为{Education(plan.min_education).label}及以上。"
+
+
+def _graduation_rule(plan: Plan) -> str | None:
+    years = plan.max_years_since_graduation
+    return f"毕业 {years} 年以内（以毕业证书日期计算）。" if years is not None else None
+
+
+def _employer_district_rule(plan: Plan) -> str | None:
+    allowed = plan.employer_districts
+    if not allowed:
+        return None
+    return f"工作单位须位于{'、'.join(District(code).label for code in allowed)}。"
+
+
+def _family_size_rule(plan: Plan) -> str | None:
+    limit = plan.max_family_size
+    return f"家庭人数（含申请人）不超过 {limit} 人。" if limit is not None else None
+
+
 RULES: tuple[Rule, ...] = (
-    age,
-    hukou,
-    no_home,
-    contributions,
-    education,
-    graduation,
-    employer_district,
-    family_size,
+    Rule("age", age, _age_range, ("min_age", "max_age"), from_id=True),
+    Rule("hukou", hukou, _hukou_rule, ("hukou_requirement",)),
+    Rule("no_home", no_home, _no_home_rule, ("requires_no_home",)),
+    Rule("contributions", contributions, _contributions_rule, ("min_contribution_months",)),
+    Rule("education", education, _education_rule, ("min_education",)),
+    Rule("graduation", graduation, _graduation_rule, ("max_years_since_graduation",)),
+    Rule("employer_district", employer_district, _employer_district_rule, ("employer_districts",)),
+    Rule("family_size", family_size, _family_size_rule, ("max_family_size",)),
 )
+
+# Every plan field a rule reads: what a cached page must capture to screen without the plan row.
+PLAN_FIELDS: tuple[str, ...] = tuple(name for rule in RULES for name in rule.fields)
+
+
+def published(plan: Plan) -> list[str]:
+    """The plan's screening conditions in public words, in the order they are screened."""
+    return [text for rule in RULES if (text := rule.describe(plan))]
+
+
+def failures(*, plan: Plan, info: ApplicationInfo, today: date) -> list[Failure]:
+    """Every condition the submission fails, each saying whether the form can change it."""
+    return [
+        Failure(sentence, fixable=not rule.from_id)
+        for rule in RULES
+        if (sentence := rule.check(plan, info, today))
+    ]
 
 
 def screen(*, plan: Plan, info: ApplicationInfo, today: date) -> list[str]:
     """The sentences of every condition the submission fails; empty when it passes."""
-    return [sentence for rule in RULES if (sentence := rule(plan, info, today))]
+    return [failure.sentence for failure in failures(plan=plan, info=info, today=today)]

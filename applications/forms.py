@@ -3,6 +3,7 @@ from datetime import date
 from cryptography.fernet import InvalidToken
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.idcard import mask_id_number, parse_id_number
@@ -95,6 +96,19 @@ class InfoForm(forms.ModelForm):
         ]
         for name in ("marital_status", "hukou_type", "housing_status"):
             self.fields[name].choices = self.fields[name].choices[1:]  # no "---------" radio
+        # The uploads follow the answers: choosing 已婚 brings in 婚姻证明 at once (htmx; without
+        # JavaScript every conditional upload is on the form, marked with its condition).
+        self.fields["marital_status"].widget.attrs.update(
+            {
+                "hx-get": reverse("applications:document_blocks", args=[plan.pk]),
+                "hx-trigger": "change",
+                "hx-target": "#document-blocks",
+                "hx-swap": "outerHTML",
+                # One request of the form at a time: an upload's thumbnail is never overwritten
+                # by a swap of the blocks that was asked for before it.
+                "hx-sync": "closest form:queue all",
+            }
+        )
         if plan.asks_education:
             self.fields["education"].required = True
             self.fields["graduation_date"].required = True
@@ -230,6 +244,10 @@ class BaseFamilyFormSet(forms.BaseFormSet):
 FamilyFormSet = forms.formset_factory(
     FamilyMemberForm, formset=BaseFamilyFormSet, extra=0, max_num=20, validate_max=True
 )
+
+
+# Uploads that some answers make necessary, with the condition the form states beside them.
+CONDITIONAL_KINDS: dict[str, str] = {DocumentKind.MARRIAGE: "已婚者必传"}
 
 
 def required_document_kinds(plan: Plan, *, marital_status: str) -> list[str]:

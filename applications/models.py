@@ -170,6 +170,16 @@ class ApplicationInfoQuerySet(models.QuerySet["ApplicationInfo"]):
     def latest_for(self, user: User, plan: Plan) -> "ApplicationInfo | None":
         return self.of(user).filter(plan=plan).order_by("-version").first()
 
+    def latest_by_plan(self, user: User, plan_ids: list[int]) -> "dict[int, ApplicationInfo]":
+        """The latest version for each of these plans, in one query, family size included."""
+        versions = (
+            self.of(user)
+            .filter(plan_id__in=plan_ids)
+            .annotate(member_count=models.Count("family_members"))
+            .order_by("plan_id", "version")
+        )
+        return {info.plan_id: info for info in versions}  # later versions overwrite earlier
+
 
 class ApplicationInfo(models.Model):
     """One submitted version of what an applicant declared for a plan (信息填报)."""
@@ -184,7 +194,9 @@ class ApplicationInfo(models.Model):
         Plan, on_delete=models.PROTECT, related_name="application_infos", verbose_name="配租计划"
     )
     version = models.PositiveIntegerField("版本")
-    reference = models.CharField("填报编号", max_length=20, unique=True)
+    # The number an applicant writes down: the same for every version of the form for a plan
+    # (TB…, 第 2 版), drawn when the first version is submitted.
+    reference = models.CharField("填报编号", max_length=20)
     submitted_at = models.DateTimeField("提交时间", default=timezone.now)
     # A random key the form carries: the same form posted twice (a double click, a retried
     # request) finds the version its first post created instead of making another.
@@ -239,6 +251,10 @@ class ApplicationInfo(models.Model):
             models.UniqueConstraint(
                 fields=["applicant", "plan", "version"], name="one_info_per_version"
             ),
+            # Every reference has its version 1, so this also keeps two applicants' numbers apart.
+            models.UniqueConstraint(
+                fields=["reference", "version"], name="one_version_per_reference"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -262,7 +278,10 @@ class ApplicationInfo(models.Model):
 
     @property
     def family_size(self) -> int:
-        """The applicant plus declared family members; use with prefetch on lists."""
+        """The applicant plus declared family members; use with prefetch on lists (or the
+        member_count that ApplicationInfoQuerySet.latest_by_plan annotates)."""
+        if hasattr(self, "member_count"):
+            return 1 + self.member_count
         return 1 + len(self.family_members.all())
 
     def age_on(self, day: date) -> int:
@@ -329,12 +348,18 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
+# Registrations that no longer hold the applicant's place in a plan.
+INACTIVE = (Progress.CANCELLED, Progress.REJECTED)
+
+
 class RegistrationQuerySet(models.QuerySet["Registration"]):
     def of(self, user: User) -> "RegistrationQuerySet":
         return self.filter(applicant=user)
 
     def active(self) -> "RegistrationQuerySet":
-        return self.exclude(progress=Progress.CANCELLED)
+        """In the running: neither cancelled nor rejected (a rejected applicant may register
+        again while the window is open; the rejected row stays in the history)."""
+        return self.exclude(progress__in=INACTIVE)
 
 
 class Registration(models.Model):
@@ -378,10 +403,11 @@ class Registration(models.Model):
         ordering = ["-created_at", "-id"]
         permissions = [("review_registration", "可以审核配租登记（设置目前进度）")]
         constraints = [
-            # One active registration per person per plan (PRODUCT.md); cancelled ones stay.
+            # One active registration per person per plan (PRODUCT.md); cancelled and rejected
+            # ones stay in the history beside the new one.
             models.UniqueConstraint(
                 fields=["applicant", "plan"],
-                condition=~Q(progress=Progress.CANCELLED),
+                condition=~Q(progress__in=INACTIVE),
                 name="one_active_registration_per_plan",
                 violation_error_message="您已登记该配租计划。",
             ),
@@ -394,7 +420,7 @@ class Registration(models.Model):
             # 已登记人数 of a project counts its active registrations (registered_counts).
             models.Index(
                 fields=["offering"],
-                condition=~Q(progress=Progress.CANCELLED),
+                condition=~Q(progress__in=INACTIVE),
                 name="active_registrations_offering",
             ),
         ]
@@ -411,12 +437,32 @@ class Registration(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.progress != Progress.CANCELLED
+        return self.progress not in INACTIVE
+
+    def household_conflicts(self) -> "RegistrationQuerySet":
+        """Other registrations of the plan, still in the running, that name someone of this
+        registration's household (the reviewers' re-check of one family, one registration)."""
+        digests = self.household.values("id_number_digest")
+        others = HouseholdMember.objects.filter(plan=self.plan_id, id_number_digest__in=digests)
+        return (
+            Registration.objects.filter(pk__in=others.values("registration"))
+            .exclude(pk=self.pk)
+            .active()
+        )
 
     def can_cancel(self, now: datetime | None = None) -> bool:
         """取消登记 only before review starts and while the plan's window is open."""
         return (
             self.progress == Progress.REGISTERED
+            and self.plan.registration_state(now) == Plan.RegistrationState.OPEN
+        )
+
+    def can_register_again(self, now: datetime | None = None) -> bool:
+        """重新登记 after 审核不通过: while the window is open, unless the plan forbids it.
+        Whether a newer registration already took its place is the caller's to know."""
+        return (
+            self.progress == Progress.REJECTED
+            and self.plan.allows_registering_again
             and self.plan.registration_state(now) == Plan.RegistrationState.OPEN
         )
 
@@ -476,9 +522,50 @@ class Registration(models.Model):
         self.progress = progress
         self.rejection_reason = reason if progress == Progress.REJECTED else ""
         self.save(update_fields=["progress", "rejection_reason", "updated_at"])
+        if progress in INACTIVE:
+            # The family's place in the plan is free again (a new registration may take it).
+            HouseholdMember.objects.filter(registration=self).update(active=False)
         RegistrationEvent.objects.create(
             registration=self, from_progress=previous, to_progress=progress, reason=reason, actor=by
         )
+
+
+class HouseholdMember(models.Model):
+    """One person of a registration's household, the applicant or a declared 家庭成员, by the
+    keyed digest of their ID number (never in clear).
+
+    One family, one registration per plan (PRODUCT.md; Beijing's rule of one application per
+    family): while the registration holds its place (`active`), no other registration of the
+    plan may name the same person, as applicant or as member. The partial unique index makes
+    that an indexed check and safe when two of a family register at the same moment; when the
+    registration is cancelled or rejected its rows stop holding the place but stay.
+    """
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="household", verbose_name="配租登记"
+    )
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="+")
+    id_number_digest = models.CharField("证件号码摘要", max_length=64)
+    is_applicant = models.BooleanField("申请人本人", default=False)
+    active = models.BooleanField("占用登记名额", default=True)
+
+    class Meta:
+        verbose_name = "登记家庭成员"
+        verbose_name_plural = "登记家庭成员"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "id_number_digest"],
+                condition=Q(active=True),
+                name="one_family_registration_per_plan",
+            ),
+        ]
+        indexes = [
+            # Reviewers' re-check looks at every row of the plan with these digests.
+            models.Index(fields=["plan", "id_number_digest"], name="household_plan_digest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registration} · {'申请人' if self.is_applicant else '家庭成员'}"
 
 
 class DocumentCheck(models.Model):

@@ -14,12 +14,14 @@ from applications import eligibility
 from applications.models import (
     REFERENCE_ALPHABET,
     ApplicationInfo,
+    HouseholdMember,
     Progress,
     Registration,
     RegistrationEvent,
     new_reference,
 )
 from plans.models import Plan, PlanProject
+from rentcenter import crypto
 from rentcenter.sms import send_sms
 
 
@@ -31,11 +33,37 @@ class NoInfo(Exception):
     """Registration needs the applicant's submitted 信息填报 for the plan (manual section 五)."""
 
 
+class FamilyRegistered(Exception):
+    """Someone of the applicant's household is already in another active registration of the
+    plan, as applicant or as family member (one family, one registration per plan)."""
+
+    message = (
+        "每个家庭只能登记一次：您本人或您填报的家庭成员已在本配租计划的另一条有效登记中"
+        "（作为申请人或家庭成员），因此不能再次登记。如有疑问，请拨打技术支持电话咨询。"
+    )
+
+
+class RejectedFinal(Exception):
+    """The plan does not let an applicant whose registration was rejected register again."""
+
+
+def may_register_again(applicant: User, plan: Plan) -> bool:
+    """After 审核不通过 an applicant registers again (a new registration) unless the plan says
+    otherwise (Plan.allows_registering_again)."""
+    if plan.allows_registering_again:
+        return True
+    return (
+        not Registration.objects.of(applicant)
+        .filter(plan=plan, progress=Progress.REJECTED)
+        .exists()
+    )
+
+
 @dataclass(frozen=True)
 class Outcome:
     registration: Registration | None
     created: bool = False
-    failed_conditions: list[str] = field(default_factory=list)
+    failed_conditions: list[eligibility.Failure] = field(default_factory=list)
 
 
 def register(
@@ -52,10 +80,13 @@ def register(
     """
     if not plan.is_registration_open:
         raise NotOpen
-    info = ApplicationInfo.objects.latest_for(applicant, plan)
+    if not may_register_again(applicant, plan):
+        raise RejectedFinal
+    # The family members once, for the family size rule and the household's digests.
+    info = ApplicationInfo.objects.prefetch_related("family_members").latest_for(applicant, plan)
     if info is None:
         raise NoInfo
-    failed = eligibility.screen(plan=plan, info=info, today=today or timezone.localdate())
+    failed = eligibility.failures(plan=plan, info=info, today=today or timezone.localdate())
     if failed:
         existing = _active(applicant, plan)
         return _duplicate(existing) if existing else Outcome(None, failed_conditions=failed)
@@ -72,11 +103,13 @@ def register(
 
 @dataclass(frozen=True)
 class PlansState:
-    """What one applicant has done for some plans: the plans whose 信息填报 they submitted, and
-    their registration (not cancelled) in each plan they registered for."""
+    """What one applicant has done for some plans: the plans whose 信息填报 they submitted,
+    their registration (not cancelled) in each plan they registered for, and the 不通过原因 of
+    the plans where that registration was rejected."""
 
     submitted: frozenset[int]
     registered: dict[int, str]  # plan id → 目前进度
+    rejected: dict[int, str] = field(default_factory=dict)  # plan id → 不通过原因
 
 
 NO_STATE = PlansState(frozenset(), {})
@@ -95,9 +128,9 @@ def plans_state(applicant: User, plan_ids: Iterable[int]) -> PlansState:
     # Table names come from the models; every value is a parameter.
     sql = " ".join(
         [
-            f"SELECT plan_id, '' FROM {infos}",  # noqa: S608
+            f"SELECT plan_id, '', '', 0 FROM {infos}",  # noqa: S608
             f"WHERE applicant_id = %s AND plan_id IN ({marks})",
-            f"UNION SELECT plan_id, progress FROM {registrations}",  # noqa: S608
+            f"UNION SELECT plan_id, progress, rejection_reason, id FROM {registrations}",  # noqa: S608
             f"WHERE applicant_id = %s AND progress <> %s AND plan_id IN ({marks})",
         ]
     )
@@ -105,9 +138,24 @@ def plans_state(applicant: User, plan_ids: Iterable[int]) -> PlansState:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
+    registered: dict[int, str] = {}
+    rejected: dict[int, str] = {}
+    # Oldest first: the active registration (at most one a plan) outranks the rejected ones,
+    # and of those the latest reason is the one to show.
+    for plan_id, progress, reason, _ in sorted(rows, key=lambda row: row[3]):
+        if progress == Progress.REJECTED:
+            rejected[plan_id] = reason
+            registered.setdefault(plan_id, progress)
+        elif progress:
+            registered[plan_id] = progress
     return PlansState(
-        submitted=frozenset(plan_id for plan_id, progress in rows if not progress),
-        registered={plan_id: progress for plan_id, progress in rows if progress},
+        submitted=frozenset(plan_id for plan_id, progress, *_ in rows if not progress),
+        registered=registered,
+        rejected={
+            plan_id: reason
+            for plan_id, reason in rejected.items()
+            if registered[plan_id] == Progress.REJECTED
+        },
     )
 
 
@@ -137,6 +185,34 @@ def _duplicate(existing: Registration) -> Outcome:
     return Outcome(existing)
 
 
+def household_digests(applicant: User, info: ApplicationInfo) -> dict[str, bool]:
+    """The keyed digests of the household's ID numbers → whether it is the applicant's."""
+    digests = {applicant.id_number_digest: True}
+    for member in info.family_members.all():
+        digests.setdefault(crypto.digest(member.id_number), False)
+    return digests
+
+
+def _claim_household(registration: Registration, applicant: User, info: ApplicationInfo) -> None:
+    """Write the household's rows; the partial unique index refuses a person already in
+    another active registration of the plan (on PostgreSQL the second of two simultaneous
+    claims waits for the first and then fails)."""
+    rows = [
+        HouseholdMember(
+            registration=registration,
+            plan_id=registration.plan_id,
+            id_number_digest=digest,
+            is_applicant=is_applicant,
+        )
+        for digest, is_applicant in household_digests(applicant, info).items()
+    ]
+    try:
+        # No savepoint of its own: a refusal ends the registration's transaction anyway.
+        HouseholdMember.objects.bulk_create(rows)
+    except IntegrityError:
+        raise FamilyRegistered from None
+
+
 def _create(
     applicant: User, plan: Plan, offering: PlanProject, info: ApplicationInfo
 ) -> Registration:
@@ -153,6 +229,7 @@ def _create(
         RegistrationEvent.objects.create(
             registration=registration, to_progress=Progress.REGISTERED, actor=applicant
         )
+        _claim_household(registration, applicant, info)
         send_sms(
             phone=applicant.phone.as_e164,
             text=(

@@ -33,6 +33,11 @@ urlpatterns = [
     ),
     path("plans/<int:plan_id>/info/documents/", info.upload, name="upload"),
     path(
+        "plans/<int:plan_id>/info/documents/blocks/",
+        info.document_blocks_view,
+        name="document_blocks",
+    ),
+    path(
         "plans/<int:plan_id>/info/documents/<int:document_id>/remove/",
         info.remove_document,
         name="remove_document",

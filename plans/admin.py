@@ -111,7 +111,7 @@ class PlanAdmin(admin.ModelAdmin):
                 "请与《配租公告》中的申请条件保持一致。",
             },
         ),
-        ("审核", {"fields": ("rejection_reasons",)}),
+        ("审核", {"fields": ("rejection_reasons", "allows_registering_again")}),
         ("配租公告", {"fields": ("announcement_links",)}),
         ("登记情况", {"fields": ("dashboard_link",)}),
         ("摇号", {"fields": ("draw_link",)}),

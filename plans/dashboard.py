@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 
-from applications.models import Progress, Registration
+from applications.models import INACTIVE, Progress, Registration
 from plans.models import Plan
 
 
@@ -58,7 +58,9 @@ BAR_GAP = 8
 
 def statistics(plan: Plan) -> Statistics:
     registrations = Registration.objects.filter(plan=plan)
-    active = ~Q(registrations__progress=Progress.CANCELLED)
+    # 有效登记: as 已登记人数 counts them, neither cancelled nor rejected (a rejected applicant
+    # may register again, and would otherwise count twice).
+    active = ~Q(registrations__progress__in=INACTIVE)
     offerings = plan.plan_projects.select_related("project").annotate(
         active_count=Count("registrations", filter=active)
     )
@@ -76,7 +78,7 @@ def statistics(plan: Plan) -> Statistics:
         progress=[(label, by_progress.get(value, 0)) for value, label in Progress.choices],
         days=days,
         total=sum(by_progress.values()),
-        active=sum(n for p, n in by_progress.items() if p != Progress.CANCELLED),
+        active=sum(n for p, n in by_progress.items() if p not in INACTIVE),
         homes=sum(row.homes for row in projects),
         duplicates_prevented=plan.duplicates_prevented,
         chart_width=max(1, len(days)) * (BAR_WIDTH + BAR_GAP) + BAR_GAP,

@@ -133,6 +133,11 @@ class Plan(models.Model):
         blank=True,
         help_text="每行一条，审核人员审核不通过时可直接选用。",
     )
+    allows_registering_again = models.BooleanField(
+        "审核不通过后允许重新登记",
+        default=True,
+        help_text="登记期间内，审核不通过的申请人可修改填报信息后重新登记（原登记保留）。",
+    )
     duplicates_prevented = models.PositiveIntegerField(
         "拦截的重复登记",
         default=0,

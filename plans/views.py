@@ -8,11 +8,14 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from applications import eligibility
+from applications.models import ApplicationInfo, Progress
 from applications.registration import NO_STATE, PlansState, plans_state
 from plans.models import Plan, PlanProject
-from projects.models import cover_prefetch
+from projects.models import Project, cover_prefetch
 from rentcenter.pagecache import HoleKind, public_page
 
 PLANS_PER_PAGE = 10
@@ -52,37 +55,98 @@ def applicant_state(request: HttpRequest, plan_ids: Iterable[int]) -> PlansState
     return plans_state(request.user, plan_ids)
 
 
-def _capture_plan(plan: Plan) -> dict[str, Any]:
-    """What a plan's buttons depend on, fixed until the plan's next change (the page's end)."""
+def _capture_plan(
+    plan: Plan, project: Project | None = None, notice_only: bool = False
+) -> dict[str, Any]:
+    """What a plan's buttons depend on, fixed until the plan's next change (the page's end):
+    its state, and the rules it screens by (so the buttons can say which ones a signed-in
+    applicant does not meet without loading the plan again)."""
     return {
         "pk": plan.pk,
+        "project_id": project.pk if project else None,
+        # 项目详情 has its own 立即登记 in the polled fragment: only the visitor's state here.
+        "notice_only": notice_only,
+        "screening": tuple(
+            (name, _hashable(getattr(plan, name))) for name in eligibility.PLAN_FIELDS
+        ),
         "state": plan.state,
         "is_info_open": plan.is_info_open,
         "is_registration_open": plan.is_registration_open,
         "info_opens_at": plan.info_opens_at,
+        "allows_registering_again": plan.allows_registering_again,
     }
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
 
 
 def _render_plan_actions(request: HttpRequest, plans: list[dict[str, Any]]) -> list[str]:
     state = applicant_state(request, (plan["pk"] for plan in plans))
+    unmet = _unmet_rules(request, plans, state)
     return [
         _plan_actions_html(
             tuple(plan.items()),
             submitted=plan["pk"] in state.submitted,
-            registered=plan["pk"] in state.registered,
+            progress=state.registered.get(plan["pk"], ""),
+            rejection_reason=state.rejected.get(plan["pk"], ""),
+            unmet=unmet.get(plan["pk"], ()),
         )
         for plan in plans
     ]
 
 
+def _unmet_rules(
+    request: HttpRequest, plans: list[dict[str, Any]], state: PlansState
+) -> dict[int, tuple[tuple[str, bool], ...]]:
+    """您目前不满足: for each plan the visitor could register for now with the form they
+    submitted, the rules that form fails, as (sentence, fixable by editing the form). One
+    query for all the plans, and none when there is nothing to register for."""
+    candidates = [
+        plan
+        for plan in plans
+        if plan["is_registration_open"]
+        and plan["pk"] in state.submitted
+        and state.registered.get(plan["pk"], Progress.REJECTED) == Progress.REJECTED
+    ]
+    if not candidates:
+        return {}
+    infos = ApplicationInfo.objects.latest_by_plan(request.user, [p["pk"] for p in candidates])
+    today = timezone.localdate()
+    unmet = {}
+    for plan in candidates:
+        info = infos.get(plan["pk"])
+        if info is None:
+            continue
+        rules = Plan(**{name: _listed(value) for name, value in plan["screening"]})
+        failures = eligibility.failures(plan=rules, info=info, today=today)
+        unmet[plan["pk"]] = tuple((f.sentence, f.fixable) for f in failures)
+    return unmet
+
+
+def _listed(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
 @functools.lru_cache(maxsize=4096)
-def _plan_actions_html(plan: tuple, *, submitted: bool, registered: bool) -> str:
+def _plan_actions_html(
+    plan: tuple,
+    *,
+    submitted: bool,
+    progress: str,
+    rejection_reason: str = "",
+    unmet: tuple[tuple[str, bool], ...] = (),
+) -> str:
     """The buttons depend on nothing else, so each combination is rendered once per process."""
     fields = dict(plan)
     context = {
+        "unmet": [sentence for sentence, _ in unmet],
+        "unmet_fixable": all(fixable for _, fixable in unmet),
         "plan": SimpleNamespace(**fields),
         "submitted_plan_ids": {fields["pk"]} if submitted else set(),
-        "registered_plan_ids": {fields["pk"]} if registered else set(),
+        "registered_plan_ids": {fields["pk"]} if progress else set(),
+        "progress": Progress(progress) if progress else None,
+        "rejection_reason": rejection_reason,
     }
     return render_to_string("plans/includes/plan_actions.html", context)
 

@@ -46,9 +46,10 @@ def detail(request: HtmxHttpRequest, project_id: int) -> HttpResponse:
 
 @pagecache.public_page(until=Plan.objects.next_change)
 def detail_page(request: HtmxHttpRequest, project_id: int) -> HttpResponse:
-    project, _offerings = public_project_or_404(project_id)
+    project, offerings = public_project_or_404(project_id)
     context = {
         "project": project,
+        "offerings": offerings,
         "photos": project.photos.all(),
         "floor_plans": project.floor_plans.all(),
     }

@@ -170,12 +170,14 @@ def make_info(applicant: User, plan: Plan, *, members=(), documents=None, **over
     from rentcenter import crypto
 
     fields = {**INFO_FIELDS, **overrides}
-    version = ApplicationInfo.objects.filter(applicant=applicant, plan=plan).count() + 1
+    earlier = ApplicationInfo.objects.filter(applicant=applicant, plan=plan).order_by("version")
+    version = earlier.count() + 1
+    first = earlier.first()
     info = ApplicationInfo.objects.create(
         applicant=applicant,
         plan=plan,
         version=version,
-        reference=new_reference("TB", length=8),
+        reference=first.reference if first else new_reference("TB", length=8),
         real_name=applicant.real_name,
         id_number_encrypted=crypto.encrypt(applicant.id_number),
         sex=applicant.sex,

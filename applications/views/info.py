@@ -19,7 +19,13 @@ from django.views.decorators.vary import vary_on_headers
 from accounts.decorators import real_name_required
 from applications import documents, drafts
 from applications.access import info_or_404, public_plan_or_404
-from applications.forms import FamilyFormSet, InfoForm, required_document_kinds, shown_id_number
+from applications.forms import (
+    CONDITIONAL_KINDS,
+    FamilyFormSet,
+    InfoForm,
+    required_document_kinds,
+    shown_id_number,
+)
 from applications.models import ApplicationDraft, ApplicationInfo, DocumentKind, MaritalStatus
 from plans.models import Plan
 from rentcenter.forms import summary_errors
@@ -32,12 +38,27 @@ def _fillable_plan(request: HttpRequest, plan_id: int) -> Plan | HttpResponse:
     """The plan, or the redirect that explains why its form cannot be filled now."""
     plan = public_plan_or_404(plan_id)
     if not plan.is_info_open:
-        messages.warning(request, "当前不在该计划的信息填报时间内。")
-        return redirect("applications:info", plan.pk)
+        return _closed_for_filling(
+            request, plan, ApplicationInfo.objects.latest_for(request.user, plan)
+        )
     if drafts.has_active_registration(request.user, plan):
         messages.warning(request, EDIT_LOCKED)
         return redirect("applications:info", plan.pk)
     return plan
+
+
+def _closed_for_filling(
+    request: HttpRequest, plan: Plan, submitted: ApplicationInfo | None
+) -> HttpResponse:
+    """Where to go when the plan's form cannot be filled now, with one notice, not two: the
+    submitted info if there is some, else the 配租公告, whose buttons already say when filling
+    opens (so a plan that has not opened yet adds no message of its own)."""
+    if submitted is not None:
+        messages.warning(request, "当前不在该计划的信息填报时间内，您可以查看已提交的填报信息。")
+        return redirect("applications:info", plan.pk)
+    if plan.state != Plan.RegistrationState.UPCOMING:
+        messages.warning(request, "该计划的信息填报已结束，您没有填报该计划的信息。")
+    return redirect("plans:announcement", plan.pk)
 
 
 def _form_context(request: HttpRequest, plan: Plan, draft: ApplicationDraft, **bound) -> dict:
@@ -54,22 +75,13 @@ def _form_context(request: HttpRequest, plan: Plan, draft: ApplicationDraft, **b
     ]
     form = bound.get("form") or InfoForm(initial=fields, plan=plan)
     family = bound.get("family") or FamilyFormSet(initial=members, prefix=drafts.MEMBERS_PREFIX)
-    attached = drafts.attached_documents(draft)
-    required = required_document_kinds(plan, marital_status=form["marital_status"].value())
-    kinds = shown_kinds(required)
-    upload_errors = bound.get("upload_errors", {})
-    missing = bound.get("missing", [])
-    blocks = [
-        {
-            "kind": kind,
-            "required": kind in required,
-            "accepts_pdf": kind in documents.PDF_KINDS,
-            "documents": [d for d in attached if d.kind == kind],
-            "errors": upload_errors.get(kind, [])
-            + (["请上传此项材料。"] if kind in missing else []),
-        }
-        for kind in kinds
-    ]
+    blocks = document_blocks(
+        plan,
+        drafts.attached_documents(draft),
+        marital_status=form["marital_status"].value(),
+        upload_errors=bound.get("upload_errors", {}),
+        missing=bound.get("missing", []),
+    )
     errors = []
     if bound.get("form"):
         errors = summary_errors(form, family) + [
@@ -90,8 +102,65 @@ def _form_context(request: HttpRequest, plan: Plan, draft: ApplicationDraft, **b
 
 
 def shown_kinds(required: list[str]) -> list[DocumentKind]:
-    """The 上传材料 blocks of the form: the required kinds, and 其他 (选填)."""
-    return [kind for kind in DocumentKind if kind in required or kind == DocumentKind.OTHER]
+    """The 上传材料 blocks of the form: the required kinds, every kind some answer may require
+    (so that the form works the same without JavaScript), and 其他 (选填)."""
+    return [
+        kind
+        for kind in DocumentKind
+        if kind in required or kind in CONDITIONAL_KINDS or kind == DocumentKind.OTHER
+    ]
+
+
+def document_blocks(
+    plan: Plan,
+    attached: list,
+    *,
+    marital_status: str | None,
+    upload_errors: dict[str, list[str]] | None = None,
+    missing: list[str] | None = None,
+    only_needed: bool = False,
+) -> list[dict]:
+    """The 上传材料 blocks for these answers. only_needed (the htmx swap after an answer
+    changes) leaves out a conditional kind the answers do not call for, unless it holds files."""
+    required = required_document_kinds(plan, marital_status=marital_status or "")
+    upload_errors, missing = upload_errors or {}, missing or []
+    blocks = []
+    for kind in shown_kinds(required):
+        files = [d for d in attached if d.kind == kind]
+        if only_needed and kind in CONDITIONAL_KINDS and kind not in required and not files:
+            continue
+        blocks.append(
+            {
+                "kind": kind,
+                "required": kind in required,
+                "condition": CONDITIONAL_KINDS.get(kind, ""),
+                "accepts_pdf": kind in documents.PDF_KINDS,
+                "documents": files,
+                "errors": upload_errors.get(kind, [])
+                + (["请上传此项材料。"] if kind in missing else []),
+            }
+        )
+    return blocks
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@real_name_required
+def document_blocks_view(request: HtmxHttpRequest, plan_id: int) -> HttpResponse:
+    """The 上传材料 blocks for the answer just given (htmx, on change of 婚姻状况): nothing is
+    saved; without htmx this is the form itself."""
+    plan = _fillable_plan(request, plan_id)
+    if isinstance(plan, HttpResponse):
+        return plan
+    if not request.htmx:
+        return redirect(reverse("applications:fill", args=[plan.pk]) + "#documents")
+    draft = drafts.load(request.user, plan)
+    marital = request.GET.get("marital_status", "")
+    blocks = document_blocks(
+        plan, drafts.attached_documents(draft), marital_status=marital, only_needed=True
+    )
+    context = {"plan": plan, "document_kinds": blocks}
+    return render(request, "applications/includes/document_blocks.html", context)
 
 
 def _keep(
@@ -117,8 +186,7 @@ def info(request: HttpRequest, plan_id: int) -> HttpResponse:
     if submitted is None:
         if plan.is_info_open:
             return redirect("applications:fill", plan.pk)
-        messages.warning(request, "您没有填报该计划的信息。")
-        return redirect("plans:home")
+        return _closed_for_filling(request, plan, submitted)
     context = {
         "plan": plan,
         "info": submitted,

@@ -19,9 +19,16 @@ PDF_EXPORTS_PER_HOUR = 30
 @require_GET
 @login_required
 def records(request: HttpRequest) -> HttpResponse:
-    registrations = Registration.objects.of(request.user).select_related(
-        "plan", "offering__project", "lottery_entry__draw"
+    registrations = list(
+        Registration.objects.of(request.user).select_related(
+            "plan", "offering__project", "lottery_entry__draw"
+        )
     )
+    taken = {r.plan_id for r in registrations if r.is_active}
+    for registration in registrations:
+        registration.offers_register_again = (
+            registration.plan_id not in taken and registration.can_register_again()
+        )
     return render(request, "applications/records.html", {"registrations": registrations})
 
 
@@ -29,6 +36,8 @@ def records(request: HttpRequest) -> HttpResponse:
 @login_required
 def record(request: HttpRequest, number: str) -> HttpResponse:
     registration = registration_or_404(request, number)
+    taken = Registration.objects.of(request.user).active().filter(plan=registration.plan_id)
+    registration.offers_register_again = registration.can_register_again() and not taken.exists()
     context = {
         "registration": registration,
         "info": registration.info,

@@ -3,15 +3,19 @@
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import real_name_required
+from applications import eligibility
 from applications import registration as registering
 from applications.access import public_plan_or_404, registration_or_404
 from applications.forms import RegistrationForm
 from applications.models import ApplicationInfo, Registration
 from plans.models import Plan, PlanProject
 from rentcenter.forms import summary_errors
+
+REJECTED_FINAL = "您在该计划的登记审核未通过。按本次配租公告，审核不通过后不能重新登记。"
 
 
 @require_http_methods(["GET", "POST"])
@@ -33,6 +37,9 @@ def register(request: HttpRequest, plan_id: int) -> HttpResponse:
         if existing:
             messages.info(request, f"您已登记该计划，登记编号 {existing.number}。")
             return redirect(existing)
+        if not registering.may_register_again(request.user, plan):
+            messages.warning(request, REJECTED_FINAL)
+            return redirect("applications:records")
         chosen = request.GET.get("project")
         initial = next((o.pk for o in offerings if str(o.project_id) == chosen), None)
         if initial is None and len(offerings) == 1:
@@ -46,9 +53,20 @@ def register(request: HttpRequest, plan_id: int) -> HttpResponse:
         "plan": plan,
         "form": form,
         "info": info,
+        # 您目前不满足, before 确认登记 too (the home page's notice may have been skipped).
+        **_unmet(plan, info),
         "error_summary": summary_errors(form) if form.is_bound else [],
     }
     return render(request, "applications/register.html", context)
+
+
+def _unmet(plan: Plan, info: ApplicationInfo) -> dict:
+    """您目前不满足, before 确认登记 too (someone may come here without the home page)."""
+    failures = eligibility.failures(plan=plan, info=info, today=timezone.localdate())
+    return {
+        "unmet": [failure.sentence for failure in failures],
+        "unmet_fixable": all(failure.fixable for failure in failures),
+    }
 
 
 def _registered_or_refused(request: HttpRequest, plan: Plan, offering: PlanProject) -> HttpResponse:
@@ -57,11 +75,22 @@ def _registered_or_refused(request: HttpRequest, plan: Plan, offering: PlanProje
     except registering.NotOpen:
         messages.warning(request, "登记时间已结束。")
         return redirect("plans:announcement", plan.pk)
+    except registering.FamilyRegistered as refusal:
+        context = {"plan": plan, "household": refusal.message}
+        return render(request, "applications/register_refused.html", context)
+    except registering.RejectedFinal:
+        messages.warning(request, REJECTED_FINAL)
+        return redirect("applications:records")
     except registering.NoInfo:
         messages.warning(request, "登记前请先完成该计划的信息填报。")
         return redirect("applications:fill", plan.pk)
     if outcome.failed_conditions:
-        context = {"plan": plan, "failed": outcome.failed_conditions}
+        failed = outcome.failed_conditions
+        context = {
+            "plan": plan,
+            "fixable": [f for f in failed if f.fixable],
+            "unfixable": [f for f in failed if not f.fixable],
+        }
         return render(request, "applications/register_refused.html", context)
     if not outcome.created:
         messages.info(

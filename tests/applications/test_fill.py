@@ -367,7 +367,23 @@ def test_form_is_closed_outside_the_info_window(signed_in, now):
     for plan in (upcoming, ended):
         response = signed_in.get(fill_url(plan))
         assert response.status_code == 302
-        assert response.url == reverse("applications:info", args=[plan.pk])
+        assert response.url == reverse("plans:announcement", args=[plan.pk])
+
+
+def test_a_closed_form_gives_one_notice_not_two(signed_in, applicant, now):
+    upcoming = make_plan(starts=now + timedelta(days=10), info_opens_at=now + timedelta(days=3))
+    ended = make_plan(starts=now - timedelta(days=10), ends=now - timedelta(days=1))
+    submitted = make_plan(starts=now - timedelta(days=10), ends=now - timedelta(days=1))
+    make_info(applicant, submitted)
+    notices = {
+        upcoming: "信息填报将于",
+        ended: "该计划的信息填报已结束",
+        submitted: "当前不在该计划的信息填报时间内",
+    }
+    for plan, notice in notices.items():
+        page = signed_in.get(fill_url(plan), follow=True).content.decode()
+        assert page.count(notice) == 1
+        assert page.count('class="message message') + page.count('class="hint') == 1
 
 
 def test_draft_plan_is_not_found(signed_in):
@@ -461,13 +477,13 @@ def test_form_carries_a_fresh_submission_key(signed_in, plan):
     assert first.split(key)[1][:16] != second.split(key)[1][:16]
 
 
-def test_view_without_a_submission_leads_to_the_form_or_home(signed_in, now):
+def test_view_without_a_submission_leads_to_the_form_or_the_announcement(signed_in, now):
     open_plan = make_plan()
     response = signed_in.get(reverse("applications:info", args=[open_plan.pk]))
     assert response.url == fill_url(open_plan)
     ended = make_plan(starts=now - timedelta(days=10), ends=now - timedelta(days=1))
     response = signed_in.get(reverse("applications:info", args=[ended.pk]), follow=True)
-    assert response.redirect_chain[-1][0] == reverse("plans:home")
+    assert response.redirect_chain[-1][0] == reverse("plans:announcement", args=[ended.pk])
     assert "您没有填报该计划的信息" in response.content.decode()
 
 
@@ -479,3 +495,66 @@ def test_htmx_upload_of_a_kind_the_form_does_not_show_is_refused(signed_in, plan
     )
     assert response.status_code == 400
     assert not Document.objects.exists()
+
+
+def blocks_url(plan) -> str:
+    return reverse("applications:document_blocks", args=[plan.pk])
+
+
+def test_choosing_married_brings_in_the_marriage_upload_at_once(signed_in, plan):
+    married = signed_in.get(blocks_url(plan), {"marital_status": "married"}, HTTP_HX_REQUEST="true")
+    html = married.content.decode()
+    assert married.status_code == 200
+    assert 'id="document-blocks"' in html
+    assert 'id="upload_marriage"' in html
+    assert '<span class="required" aria-hidden="true">*</span>婚姻证明' in html
+    assert "<html" not in html
+    unmarried = signed_in.get(
+        blocks_url(plan), {"marital_status": "unmarried"}, HTTP_HX_REQUEST="true"
+    )
+    assert 'id="upload_marriage"' not in unmarried.content.decode()
+    assert 'id="upload_id_front"' in unmarried.content.decode()
+    assert not ApplicationDraft.objects.exists()  # a swap saves nothing
+
+
+def test_the_marriage_block_keeps_its_files_when_the_answer_changes(signed_in, applicant, plan):
+    signed_in.post(
+        reverse("applications:save_draft", args=[plan.pk]),
+        {**form_data(marital_status="married"), "upload_marriage": image_upload("marriage.jpg")},
+    )
+    html = signed_in.get(
+        blocks_url(plan), {"marital_status": "unmarried"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "marriage.jpg" in html
+
+
+def test_the_marital_answer_asks_for_the_swap(signed_in, plan):
+    html = signed_in.get(fill_url(plan)).content.decode()
+    assert f'hx-get="{blocks_url(plan)}"' in html
+    assert 'hx-target="#document-blocks"' in html
+
+
+def test_without_javascript_the_marriage_upload_is_on_the_form_with_its_condition(signed_in, plan):
+    html = signed_in.get(fill_url(plan)).content.decode()
+    assert 'id="upload_marriage"' in html
+    assert "（已婚者必传）" in html
+    # and it is validated the same way: required when the answer is 已婚 …
+    response = signed_in.post(fill_url(plan), with_uploads(form_data(marital_status="married")))
+    assert "婚姻证明：请上传此项材料。" in response.content.decode()
+    # … and not otherwise.
+    assert signed_in.post(fill_url(plan), with_uploads(form_data())).status_code == 302
+
+
+def test_the_blocks_url_without_htmx_is_the_form(signed_in, plan):
+    response = signed_in.get(blocks_url(plan), {"marital_status": "married"})
+    assert response.url == fill_url(plan) + "#documents"
+
+
+def test_the_blocks_url_needs_sign_in_and_an_open_form(signed_in, now):
+    plan = make_plan()
+    anonymous = Client().get(blocks_url(plan), HTTP_HX_REQUEST="true")
+    assert anonymous.url.startswith(reverse("accounts:login"))
+    ended = make_plan(starts=now - timedelta(days=10), ends=now - timedelta(days=1))
+    closed = signed_in.get(blocks_url(ended), HTTP_HX_REQUEST="true")
+    assert closed.url == reverse("plans:announcement", args=[ended.pk])
+    assert signed_in.post(blocks_url(plan)).status_code == 405

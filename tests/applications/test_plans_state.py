@@ -43,3 +43,23 @@ def test_no_plans_no_query(django_assert_num_queries):
     applicant = make_applicant()
     with django_assert_num_queries(0):
         assert plans_state(applicant, []) == NO_STATE
+
+
+def test_a_rejection_shows_its_reason_until_a_new_registration_takes_its_place(
+    django_assert_num_queries,
+):
+    applicant, reviewer = make_applicant(), make_applicant()
+    plan = make_plan()
+    make_info(applicant, plan, documents=[])
+    offering = plan.plan_projects.get()
+    registration = register(applicant=applicant, plan=plan, offering=offering).registration
+    registration.start_review(by=reviewer)
+    registration.reject(by=reviewer, reason="材料不清晰")
+    with django_assert_num_queries(1):
+        state = plans_state(applicant, [plan.pk])
+    assert state.rejected == {plan.pk: "材料不清晰"}
+
+    register(applicant=applicant, plan=plan, offering=offering)
+    state = plans_state(applicant, [plan.pk])
+    assert state.registered == {plan.pk: Progress.REGISTERED}
+    assert state.rejected == {}

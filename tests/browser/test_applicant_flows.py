@@ -1,0 +1,186 @@
+"""The applicant flows of issue 12, walked in the browser: 配租记录 with a long 不通过原因 at
+phone and desktop widths, 重新登记 after 审核不通过."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from applications.models import Registration
+from applications.registration import register
+from tests.browser.accounts_steps import log_in_as
+from tests.browser.conftest import screenshot
+from tests.factories import make_applicant, make_info, make_plan, make_project, make_staff
+
+REASON = "劳动合同照片与工作单位名称不一致，请核对后重新申请。"
+
+
+def rejected_registration(applicant, plan) -> Registration:
+    make_info(applicant, plan)
+    registration = register(
+        applicant=applicant, plan=plan, offering=plan.plan_projects.get()
+    ).registration
+    reviewer = make_staff(group="资格审核员")
+    registration.start_review(by=reviewer)
+    registration.reject(by=reviewer, reason=REASON)
+    return registration
+
+
+def assert_inside(page: Page, inner, outer) -> None:
+    """The inner element's box lies within the outer one's and within the viewport."""
+    box, frame = inner.bounding_box(), outer.bounding_box()
+    viewport = page.viewport_size
+    assert box is not None
+    assert frame is not None
+    assert frame["x"] - 1 <= box["x"]
+    assert box["x"] + box["width"] <= frame["x"] + frame["width"] + 1
+    assert box["x"] + box["width"] <= viewport["width"]
+
+
+@pytest.mark.parametrize("width", [1280, 1366, 1920])
+def test_records_keep_actions_in_view_beside_a_long_reason_on_desktop(page: Page, width) -> None:
+    applicant = make_applicant(name="赵敏")
+    plan = make_plan(
+        title="2026年第三批城市副中心保障性租赁住房专项配租计划",
+        projects=[make_project(name="城市副中心职工之家（张家湾设计小镇）")],
+    )
+    registration = rejected_registration(applicant, plan)
+    log_in_as(page, applicant)
+    page.set_viewport_size({"width": width, "height": 768})
+    page.goto("/records/")
+
+    row = page.get_by_role("row", name=re.compile(registration.number))
+    expect(row.get_by_text(REASON)).to_be_visible()
+    table = page.locator(".records__table")
+    region = page.get_by_role("region", name="配租记录")
+    assert_inside(page, table, region)  # no table wider than its box
+    for name in ("查看", "修改填报信息", "重新登记"):
+        link = row.get_by_role("link", name=name)
+        expect(link).to_be_visible()
+        assert_inside(page, link, region)
+    if width == 1366:
+        screenshot(page, "issue12-records-long-reason")
+
+
+def test_records_are_cards_on_a_phone(page: Page) -> None:
+    applicant = make_applicant(name="赵敏")
+    plan = make_plan(projects=[make_project(name="城市副中心职工之家（张家湾设计小镇）")])
+    registration = rejected_registration(applicant, plan)
+    log_in_as(page, applicant)
+    page.goto("/records/")
+
+    card = page.get_by_role("row", name=re.compile(registration.number))
+    expect(card).to_have_css("display", "block")
+    expect(card.get_by_text(REASON)).to_be_visible()
+    for name in ("查看", "重新登记"):
+        assert_inside(page, card.get_by_role("link", name=name), card)
+    # The reason wraps inside the card instead of widening the page.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_a_rejected_applicant_registers_again_and_keeps_the_history(page: Page) -> None:
+    applicant = make_applicant(name="赵敏")
+    plan = make_plan()
+    old = rejected_registration(applicant, plan)
+    log_in_as(page, applicant)
+
+    page.goto("/")
+    card = page.locator(".plan-card", has_text=plan.title)
+    expect(card.get_by_text("审核不通过")).to_be_visible()
+    expect(card.get_by_text(REASON)).to_be_visible()
+    expect(card.get_by_text("已登记")).to_have_count(0)
+    card.get_by_role("link", name="查看配租记录").click()
+    page.get_by_role("row", name=re.compile(old.number)).get_by_role("link", name="查看").click()
+    expect(page.get_by_text("本次登记审核不通过")).to_be_visible()
+    screenshot(page, "issue12-rejected-record")
+
+    page.get_by_role("link", name="重新登记").click()
+    page.get_by_role("button", name="确认登记").click()
+    expect(page.get_by_role("heading", name=re.compile("登记成功"))).to_be_visible()
+    page.goto("/records/")
+    expect(page.get_by_role("row", name=re.compile(old.number))).to_contain_text("审核不通过")
+    new = Registration.objects.exclude(pk=old.pk).get(applicant=applicant)
+    expect(page.get_by_role("row", name=re.compile(new.number))).to_contain_text("已登记")
+
+
+def test_choosing_married_shows_the_marriage_upload_at_once(page: Page) -> None:
+    applicant = make_applicant(name="钱多多")
+    plan = make_plan()
+    log_in_as(page, applicant)
+    page.goto(f"/plans/{plan.pk}/info/edit/")
+    marriage = page.locator("#documents-marriage")
+
+    page.get_by_role("radio", name="未婚").check()
+    expect(marriage).to_have_count(0)  # not asked of an unmarried applicant
+    page.get_by_role("radio", name="已婚").check()
+    expect(marriage).to_be_visible()
+    expect(marriage.locator(".required")).to_have_count(1)
+    expect(marriage).to_contain_text("已婚者必传")
+    marriage.scroll_into_view_if_needed()
+    screenshot(page, "issue12-form-married")
+
+
+def test_without_javascript_the_marriage_upload_is_shown_with_its_condition(
+    browser, live_server
+) -> None:
+    context = browser.new_context(
+        java_script_enabled=False, base_url=live_server.url, viewport={"width": 390, "height": 844}
+    )
+    page = context.new_page()
+    log_in_as(page, make_applicant(name="孙小美"))
+    plan = make_plan()
+    page.goto(f"/plans/{plan.pk}/info/edit/")
+    page.get_by_role("radio", name="已婚").check()
+    marriage = page.locator("#documents-marriage")
+    expect(marriage).to_be_visible()
+    expect(marriage).to_contain_text("婚姻证明（已婚者必传）")
+    page.get_by_role("button", name="提交").click()
+    expect(page.locator("#documents-marriage")).to_contain_text("请上传此项材料")
+    context.close()
+
+
+def test_a_36_year_old_reads_the_age_rule_before_pressing_register(page: Page) -> None:
+    from datetime import date
+
+    plan = make_plan(min_age=18, max_age=35, title="2026年第五批青年人才专项配租计划")
+    applicant = make_applicant(name="周建国", birth=date(1990, 1, 1))
+    make_info(applicant, plan)
+
+    page.goto(f"/plans/{plan.pk}/announcement/")
+    expect(page.get_by_role("heading", name="登记条件（粗筛选）")).to_be_visible()
+    expect(page.get_by_text("申请人年龄须在 18 至 35 周岁之间")).to_be_visible()
+
+    log_in_as(page, applicant)
+    page.goto("/")
+    card = page.locator(".plan-card", has_text=plan.title)
+    notice = card.locator(".screening-notice")
+    expect(notice).to_contain_text("您目前不满足：")
+    expect(notice).to_contain_text("申请人年龄须在 18 至 35 周岁之间")
+    button = card.get_by_text("立即登记")
+    expect(button).to_have_attribute("aria-disabled", "true")
+    expect(card.get_by_role("link", name="立即登记")).to_have_count(0)
+    notice.scroll_into_view_if_needed()
+    screenshot(page, "issue12-screening-notice")
+
+
+def test_a_spouse_listed_in_a_registration_is_told_the_family_rule(page: Page) -> None:
+    plan = make_plan()
+    husband, wife = make_applicant(name="吴大伟"), make_applicant(name="郑小燕")
+    make_info(
+        husband,
+        plan,
+        members=[(wife.real_name, "spouse", wife.id_number)],
+        marital_status="married",
+    )
+    first = register(applicant=husband, plan=plan, offering=plan.plan_projects.get()).registration
+    make_info(wife, plan)
+    log_in_as(page, wife)
+
+    page.goto("/")
+    page.locator(".plan-card", has_text=plan.title).get_by_role("link", name="立即登记").click()
+    page.get_by_role("button", name="确认登记").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("每个家庭只能登记一次")
+    expect(page.get_by_text("吴大伟")).to_have_count(0)
+    expect(page.get_by_text(first.number)).to_have_count(0)
+    assert not Registration.objects.filter(applicant=wife).exists()
