@@ -106,6 +106,8 @@ INSTALLED_APPS = [
     "plans",
     "applications",
     "lottery",
+    # Demo seeding sits on top of every room (README, "The room order").
+    "demo",
 ]
 
 MIDDLEWARE = [
