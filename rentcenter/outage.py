@@ -3,7 +3,8 @@
 A database restart or a Redis restart (a failover, a deployment) turns every request that
 touches them into an OperationalError or a redis ConnectionError, wherever it is raised: in a
 view, in the session middleware, in the page cache. Django hands each uncaught exception to the
-500 handler (`handler500` in rentcenter/urls.py); this one answers those outages with 503 and
+500 handler (`handler500` in rentcenter/urls.py), or to the 400 handler when the session
+could not be saved at the end of the request; these answer those outages with 503 and
 Retry-After, so browsers, nginx and monitoring see a passing unavailability, and the applicant
 reads what happened to what they were doing. Anything else stays Django's 500.
 
@@ -57,6 +58,16 @@ def unavailable() -> HttpResponse:
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
     return response
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler400: the session middleware reports a session it could not save as 400
+    (SessionInterrupted, "deleted by a concurrent request"), also when the database went away
+    while saving it."""
+    if is_outage(exception):
+        logger.warning("outage: %s answered 503 (the session could not be saved)", request.path)
+        return unavailable()
+    return defaults.bad_request(request, exception)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -7,6 +7,7 @@ from unittest import mock
 import psycopg
 import pytest
 import redis.exceptions
+from django.contrib.sessions.backends.base import UpdateError
 from django.db import InterfaceError, OperationalError
 from django.test import Client
 
@@ -61,6 +62,33 @@ def test_a_post_that_meets_an_outage_is_a_503_too(client):
     with mock.patch(SESSION_LOAD, side_effect=OperationalError("terminating connection")):
         response = client.post("/accounts/profile/real-name/", {"real_name": "王小明"})
     assert response.status_code == 503
+
+
+def test_a_session_that_cannot_be_saved_for_the_outage_is_a_503_not_a_400(client):
+    """The session middleware turns a failed save into SessionInterrupted (400), with the
+    database's error as its context."""
+    signed_in(client)
+    save = "django.contrib.sessions.backends.db.SessionStore.save"
+    lost = OperationalError("consuming input failed: server closed the connection")
+    with mock.patch(save, side_effect=lambda *a, **kw: raise_from(UpdateError(), lost)):
+        response = client.get("/accounts/profile/")
+    assert response.status_code == 503
+    assert "系统繁忙，请稍后再试" in response.content.decode()
+
+
+def test_a_session_deleted_by_a_concurrent_logout_stays_a_400(client):
+    signed_in(client)
+    save = "django.contrib.sessions.backends.db.SessionStore.save"
+    with mock.patch(save, side_effect=UpdateError):
+        response = client.get("/accounts/profile/")
+    assert response.status_code == 400
+
+
+def raise_from(error: Exception, context: Exception):
+    try:
+        raise context
+    except type(context):
+        raise error  # noqa: B904 - the implicit context, as Django's session backend leaves it
 
 
 def test_other_errors_stay_a_500(client):
