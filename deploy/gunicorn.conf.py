@@ -21,3 +21,12 @@ def post_worker_init(worker) -> None:
     from applications.pdf import warm_up
 
     warm_up()
+
+
+def child_exit(server, worker) -> None:
+    # /metrics adds up every worker's counts (PROMETHEUS_MULTIPROC_DIR); a dead worker's live
+    # gauges are dropped, its counters kept.
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

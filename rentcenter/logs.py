@@ -30,8 +30,8 @@ request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", d
 # nginx's $request_id is 32 hex digits; other proxies send UUIDs. Anything else (too long, spaces,
 # quotes, newlines that would forge log lines) is replaced.
 WELL_FORMED_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
-# The probes answer load balancers every few seconds on every worker: logged only when not ok.
-PROBES = {"/healthz", "/readyz"}
+# The probes and the scrapes come every few seconds to every worker: logged only when not ok.
+PROBES = {"/healthz", "/readyz", "/metrics"}
 
 # A mainland mobile number (GB/T: 1[3-9]xxxxxxxxx, with or without +86) and a resident ID
 # number (GB 11643-1999: 17 digits and a check character), not inside a longer token.

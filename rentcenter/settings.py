@@ -459,6 +459,31 @@ OTP_TOTP_ISSUER = envstr("OTP_TOTP_ISSUER", "配租平台管理")
 # Static tokens and TOTP keys stay out of admin pages (accounts.apps.StaffAdminConfig).
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
+# Metrics ---------------------------------------------------------------------------------------
+
+# /metrics for Prometheus (rentcenter/metrics.py): off unless asked for, and then only for a
+# scraper sending METRICS_TOKEN as a bearer token.
+METRICS_ENABLED = envbool("METRICS_ENABLED", False)
+METRICS_TOKEN = envstr("METRICS_TOKEN")
+if METRICS_ENABLED and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("METRICS_ENABLED needs METRICS_TOKEN of 32 characters or more")
+# With several worker processes, where each keeps its counts for the scrape to add up.
+PROMETHEUS_MULTIPROC_DIR = envstr("PROMETHEUS_MULTIPROC_DIR")
+if PROMETHEUS_MULTIPROC_DIR and not Path(PROMETHEUS_MULTIPROC_DIR).is_dir():
+    raise ImproperlyConfigured("PROMETHEUS_MULTIPROC_DIR must be an existing directory")
+if METRICS_ENABLED:
+    # Counting starts first and ends last (before axes, which must stay last); /metrics is
+    # answered right after the probes, before the host check.
+    MIDDLEWARE.insert(0, "django_prometheus.middleware.PrometheusBeforeMiddleware")
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("rentcenter.health.ProbeMiddleware") + 1,
+        "rentcenter.metrics.MetricsMiddleware",
+    )
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("axes.middleware.AxesMiddleware"),
+        "django_prometheus.middleware.PrometheusAfterMiddleware",
+    )
+
 # Internationalisation --------------------------------------------------------------------------
 
 LANGUAGE_CODE = "zh-hans"
