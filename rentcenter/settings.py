@@ -108,6 +108,8 @@ INSTALLED_APPS = [
     "lottery",
     # Demo seeding sits on top of every room (README, "The room order").
     "demo",
+    # The site's own management commands (check_documents); it holds no models.
+    "rentcenter",
 ]
 
 MIDDLEWARE = [
