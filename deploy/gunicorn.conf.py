@@ -7,6 +7,7 @@ for them. Every value can be overridden on the command line or with GUNICORN_CMD
 
 import multiprocessing
 import os
+from pathlib import Path
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
@@ -15,6 +16,14 @@ graceful_timeout = 20
 # Behind nginx, which buffers slow clients: a short keep-alive is enough.
 keepalive = 5
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+
+
+def on_starting(server) -> None:
+    # Counts of an earlier run of this container are not this run's (rentcenter/metrics.py).
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        for stale in Path(directory).glob("*.db"):
+            stale.unlink()
 
 
 def post_worker_init(worker) -> None:
