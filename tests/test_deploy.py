@@ -213,3 +213,11 @@ def test_docker_compose_config_validates(tmp_path):
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_every_variable_the_settings_read_is_in_the_readmes_table():
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("\n## Configuration\n", 1)[1].split("\n## Deploying for real\n", 1)[0]
+    settings = (ROOT / "rentcenter" / "settings.py").read_text()
+    pattern = r'(?:env\w*\(|os\.environ\.get\()\s*"([A-Z][A-Z0-9_]*)"'
+    assert {name for name in re.findall(pattern, settings) if f"`{name}`" not in table} == set()
