@@ -137,3 +137,25 @@ def test_settings_refuse_an_unknown_log_format(tmp_path):
     result = run_settings(tmp_path, FORMAT, **DEVELOPMENT, LOG_FORMAT="xml")
     assert result.returncode != 0
     assert "LOG_FORMAT must be text or json" in result.stderr
+
+
+WIRED = (
+    "import django; django.setup(); from django.test import Client; "
+    "Client().get('/no-such-page/?phone=13800138000', HTTP_X_REQUEST_ID='abcdefgh12345678')"
+)
+
+
+def test_the_configured_handler_writes_json_lines(tmp_path):
+    """LOGGING as the production settings build it, in a process of its own: the log lines on
+    stderr are JSON (WhiteNoise's warning about the missing static folder is Python's)."""
+    environment = {**PRODUCTION, "REDIS_URL": "", "ALLOW_LOCAL_CACHE": "1"}
+    result = run_settings(tmp_path, WIRED, **environment, ALLOWED_HOSTS="testserver")
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    assert len(lines) == 2  # the request's line and Django's "Not Found"
+    [request] = [line for line in lines if line["name"] == "rentcenter.requests"]
+    assert request["path"] == "/no-such-page/"
+    assert request["status"] == 404
+    assert request["request_id"] == "abcdefgh12345678"
+    assert all(line["request_id"] == "abcdefgh12345678" for line in lines)
+    assert "13800138000" not in result.stderr
