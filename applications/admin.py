@@ -27,7 +27,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from applications import eligibility
+from accounts import otp
+from applications import dashboard, eligibility
 from applications.models import (
     ApplicationInfo,
     DocumentCheck,
@@ -35,6 +36,8 @@ from applications.models import (
     Progress,
     Registration,
 )
+from plans.admin import PlanPanel, add_plan_panel
+from plans.models import Plan
 
 REVIEW = "applications.review_registration"
 FULL_ID = "accounts.view_full_id_number"
@@ -373,3 +376,42 @@ class ApplicationInfoAdmin(admin.ModelAdmin):
         ).order_by("version")
         extra = {"info": info, "versions": versions}
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
+
+
+# The plan's dashboard (数据看板), a panel of the plan's admin page ---------------------------
+
+
+def plan_dashboard_link(plan: Plan) -> str:
+    if not plan.pk:
+        return "—"
+    url = reverse("admin:plans_plan_dashboard", args=[plan.pk])
+    return format_html('<a href="{}">查看登记人数、审核进度与每日登记图</a>', url)
+
+
+def plan_dashboard_urls(model_admin: admin.ModelAdmin) -> list:
+    def dashboard_view(request: HttpRequest, pk: int) -> TemplateResponse:
+        if not request.user.has_perm("applications.view_registration"):
+            raise PermissionDenied
+        plan = get_object_or_404(Plan, pk=pk)
+        context = {
+            **model_admin.admin_site.each_context(request),
+            "title": f"{plan.title} · 数据看板",
+            "plan": plan,
+            "stats": dashboard.statistics(plan),
+            "sms_surge": otp.surge_alert(),
+            "opts": Plan._meta,
+        }
+        return TemplateResponse(request, "admin/plans/plan/dashboard.html", context)
+
+    view = model_admin.admin_site.admin_view(dashboard_view)
+    return [path("<int:pk>/dashboard/", view, name="plans_plan_dashboard")]
+
+
+add_plan_panel(
+    PlanPanel(
+        name="dashboard",
+        title="登记情况",
+        render=plan_dashboard_link,
+        urls=plan_dashboard_urls,
+    )
+)

@@ -7,6 +7,7 @@ for them. Every value can be overridden on the command line or with GUNICORN_CMD
 
 import multiprocessing
 import os
+from pathlib import Path
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
@@ -17,7 +18,24 @@ keepalive = 5
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 
 
+def on_starting(server) -> None:
+    # Counts of an earlier run of this container are not this run's (rentcenter/metrics.py).
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        for stale in Path(directory).glob("*.db"):
+            stale.unlink()
+
+
 def post_worker_init(worker) -> None:
     from applications.pdf import warm_up
 
     warm_up()
+
+
+def child_exit(server, worker) -> None:
+    # /metrics adds up every worker's counts (PROMETHEUS_MULTIPROC_DIR); a dead worker's live
+    # gauges are dropped, its counters kept.
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -23,6 +23,7 @@ from lottery import draw as lottery
 from lottery import verify
 from lottery.forms import FreezeForm, NumbersForm, SourceFormSet, TypedSeedForm
 from lottery.models import Draw, Eligibility, Entry, PriorityGroup, PriorityGroupOffering
+from plans.admin import PlanPanel, add_plan_panel
 from plans.models import Plan
 
 FREEZE_PERMISSION = "lottery.add_draw"
@@ -30,7 +31,7 @@ DRAW_PERMISSION = "lottery.change_draw"
 
 
 def plan_draw_link(plan: Plan) -> str:
-    """For PlanAdmin: the plan's draw, or the way to freeze its list."""
+    """The 摇号 panel of the plan's admin page: the draw, or the way to freeze its list."""
     if not plan.pk:
         return "保存计划后可进行摇号。"
     try:
@@ -384,3 +385,6 @@ class PriorityGroupAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: PriorityGroup | None = None):
         return super().has_delete_permission(request, obj) and not frozen(obj)
+
+
+add_plan_panel(PlanPanel(name="draw", title="摇号", render=plan_draw_link))

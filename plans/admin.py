@@ -1,25 +1,42 @@
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from accounts import otp
-from lottery import admin as lottery_admin
-from plans import dashboard
 from plans.models import Announcement, AnnouncementAttachment, Plan, PlanProject
 from projects.models import District
 from rentcenter import pagecache, pdfs
 
 # Announcements attach signed notices and forms; 20 MB covers a scanned multi-page notice.
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class PlanPanel:
+    """A part of the plan's admin page that a higher app adds: the registrations' dashboard
+    (applications) and the draw (lottery). Plans sits below them and imports neither; each
+    adds its panel from its own admin module with `add_plan_panel`."""
+
+    name: str
+    title: str  # the fieldset's heading
+    render: Callable[[Plan], str]  # the panel's HTML (format_html), for a saved or a new plan
+    urls: Callable[[admin.ModelAdmin], list[URLPattern]] = lambda model_admin: []
+
+
+PLAN_PANELS: dict[str, PlanPanel] = {}
+
+
+def add_plan_panel(panel: PlanPanel) -> None:
+    PLAN_PANELS[panel.name] = panel
 
 
 class PlanProjectFormSet(forms.BaseInlineFormSet):
@@ -80,13 +97,7 @@ class PlanAdmin(admin.ModelAdmin):
     ordering = ("-registration_starts_at", "-id")
     date_hierarchy = "registration_starts_at"
     inlines = [PlanProjectInline]
-    readonly_fields = (
-        "announcement_links",
-        "dashboard_link",
-        "draw_link",
-        "created_at",
-        "updated_at",
-    )
+    readonly_fields = ("announcement_links", "created_at", "updated_at")
     actions = ["publish", "close"]
     fieldsets = [
         (None, {"fields": ("title", "summary", "status")}),
@@ -113,10 +124,25 @@ class PlanAdmin(admin.ModelAdmin):
         ),
         ("审核", {"fields": ("rejection_reasons", "allows_registering_again")}),
         ("配租公告", {"fields": ("announcement_links",)}),
-        ("登记情况", {"fields": ("dashboard_link",)}),
-        ("摇号", {"fields": ("draw_link",)}),
+        # The panels of higher apps come here (get_fieldsets).
         ("记录", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     ]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Plan | None = None) -> list:
+        *fieldsets, record = super().get_fieldsets(request, obj)
+        panels = [(p.title, {"fields": (f"panel_{p.name}",)}) for p in PLAN_PANELS.values()]
+        return [*fieldsets, *panels, record]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Plan | None = None) -> list:
+        panels = [f"panel_{name}" for name in PLAN_PANELS]
+        return [*super().get_readonly_fields(request, obj), *panels]
+
+    def __getattr__(self, name: str) -> Callable[[Plan], str]:
+        """`panel_<name>` is the readonly field showing that panel."""
+        panel = PLAN_PANELS.get(name.removeprefix("panel_")) if name.startswith("panel_") else None
+        if panel is None:
+            raise AttributeError(name)
+        return admin.display(description=panel.title)(panel.render)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Plan]:
         return super().get_queryset(request).annotate(project_total=Count("plan_projects"))
@@ -130,10 +156,6 @@ class PlanAdmin(admin.ModelAdmin):
     @admin.display(description="项目数", ordering="project_total")
     def project_count(self, obj: Plan) -> int:
         return obj.project_total
-
-    @admin.display(description="摇号")
-    def draw_link(self, obj: Plan) -> str:
-        return lottery_admin.plan_draw_link(obj)
 
     @admin.display(description="配租公告")
     def announcement_links(self, obj: Plan) -> str:
@@ -159,33 +181,9 @@ class PlanAdmin(admin.ModelAdmin):
         )
         return format_html("<ul>{}</ul>{}", links, add)
 
-    @admin.display(description="数据看板")
-    def dashboard_link(self, obj: Plan) -> str:
-        if not obj.pk:
-            return "—"
-        url = reverse("admin:plans_plan_dashboard", args=[obj.pk])
-        return format_html('<a href="{}">查看登记人数、审核进度与每日登记图</a>', url)
-
-    def get_urls(self):
-        dashboard = self.admin_site.admin_view(self.dashboard_view)
-        return [
-            path("<int:pk>/dashboard/", dashboard, name="plans_plan_dashboard"),
-            *super().get_urls(),
-        ]
-
-    def dashboard_view(self, request: HttpRequest, pk: int) -> TemplateResponse:
-        if not request.user.has_perm("applications.view_registration"):
-            raise PermissionDenied
-        plan = get_object_or_404(Plan, pk=pk)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"{plan.title} · 数据看板",
-            "plan": plan,
-            "stats": dashboard.statistics(plan),
-            "sms_surge": otp.surge_alert(),
-            "opts": self.model._meta,
-        }
-        return TemplateResponse(request, "admin/plans/plan/dashboard.html", context)
+    def get_urls(self) -> list[URLPattern]:
+        panel_urls = [url for panel in PLAN_PANELS.values() for url in panel.urls(self)]
+        return [*panel_urls, *super().get_urls()]
 
     @admin.action(description="发布所选的配租计划", permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet[Plan]) -> None:

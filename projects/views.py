@@ -1,5 +1,6 @@
 import math
 import time
+from typing import TYPE_CHECKING
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -9,24 +10,22 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from applications.registration import registered_counts
-from plans.models import Plan, PlanProject
+from plans import offerings as plan_offerings
 from projects.models import Project
 from rentcenter import pagecache
 from rentcenter.http import HtmxHttpRequest
+
+if TYPE_CHECKING:
+    from plans.models import PlanProject
 
 # 已登记人数 may be this many seconds old; the page says so and polls at this pace.
 OFFERINGS_SECONDS = 10
 
 
-def public_project_or_404(project_id: int) -> tuple[Project, list[PlanProject]]:
+def public_project_or_404(project_id: int) -> tuple[Project, list["PlanProject"]]:
     """A project with the public plans that offer it; a project only in drafts is a 404."""
     project = get_object_or_404(Project, pk=project_id)
-    offerings = list(
-        PlanProject.objects.public()
-        .filter(project=project)
-        .select_related("plan")
-        .order_by("-plan__registration_starts_at", "-plan_id")
-    )
+    offerings = plan_offerings.public_offerings(project.pk)
     if not offerings:
         raise Http404("项目不存在")
     return project, offerings
@@ -44,7 +43,7 @@ def detail(request: HtmxHttpRequest, project_id: int) -> HttpResponse:
     return detail_page(request, project_id)
 
 
-@pagecache.public_page(until=Plan.objects.next_change)
+@pagecache.public_page(until=plan_offerings.next_change)
 def detail_page(request: HtmxHttpRequest, project_id: int) -> HttpResponse:
     project, offerings = public_project_or_404(project_id)
     context = {
@@ -88,7 +87,7 @@ OFFERINGS = pagecache.HoleKind(
 
 
 @require_GET
-@pagecache.public_page(until=Plan.objects.next_change)
+@pagecache.public_page(until=plan_offerings.next_change)
 def floor_plan(request: HtmxHttpRequest, project_id: int, floor_plan_id: int) -> HttpResponse:
     """户型详情: indoor photos and the project's rent list."""
     project, offerings = public_project_or_404(project_id)

@@ -109,9 +109,15 @@ INSTALLED_APPS = [
     "plans",
     "applications",
     "lottery",
+    # Demo seeding sits on top of every room (README, "The room order").
+    "demo",
+    # The site's own management commands (check_documents); it holds no models.
+    "rentcenter",
 ]
 
 MIDDLEWARE = [
+    # One log line per request with its id (rentcenter/logs.py).
+    "rentcenter.logs.RequestLogMiddleware",
     "rentcenter.health.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -458,6 +464,31 @@ OTP_TOTP_ISSUER = envstr("OTP_TOTP_ISSUER", "配租平台管理")
 # Static tokens and TOTP keys stay out of admin pages (accounts.apps.StaffAdminConfig).
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
+# Metrics ---------------------------------------------------------------------------------------
+
+# /metrics for Prometheus (rentcenter/metrics.py): off unless asked for, and then only for a
+# scraper sending METRICS_TOKEN as a bearer token.
+METRICS_ENABLED = envbool("METRICS_ENABLED", False)
+METRICS_TOKEN = envstr("METRICS_TOKEN")
+if METRICS_ENABLED and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("METRICS_ENABLED needs METRICS_TOKEN of 32 characters or more")
+# With several worker processes, where each keeps its counts for the scrape to add up.
+PROMETHEUS_MULTIPROC_DIR = envstr("PROMETHEUS_MULTIPROC_DIR")
+if PROMETHEUS_MULTIPROC_DIR and not Path(PROMETHEUS_MULTIPROC_DIR).is_dir():
+    raise ImproperlyConfigured("PROMETHEUS_MULTIPROC_DIR must be an existing directory")
+if METRICS_ENABLED:
+    # Counting starts first and ends last (before axes, which must stay last); /metrics is
+    # answered right after the probes, before the host check.
+    MIDDLEWARE.insert(0, "django_prometheus.middleware.PrometheusBeforeMiddleware")
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("rentcenter.health.ProbeMiddleware") + 1,
+        "rentcenter.metrics.MetricsMiddleware",
+    )
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("axes.middleware.AxesMiddleware"),
+        "django_prometheus.middleware.PrometheusAfterMiddleware",
+    )
+
 # Internationalisation --------------------------------------------------------------------------
 
 LANGUAGE_CODE = "zh-hans"
@@ -512,11 +543,31 @@ SUPPORT_HOURS = envstr("SUPPORT_HOURS", "登记期间早 9 点至 17 点")
 
 # Logging ---------------------------------------------------------------------------------------
 
+# One line per request and every other line in the same format: JSON lines for the log store in
+# production, plain text on a developer's terminal (rentcenter/logs.py). Phones and ID numbers
+# are masked in both.
+LOG_FORMAT = envstr("LOG_FORMAT", "text" if DEBUG else "json").strip().lower()
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "rentcenter.logs.RequestIdFilter"}},
+    "formatters": {
+        "text": {
+            "()": "rentcenter.logs.TextFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
+        "json": {"()": "rentcenter.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},

@@ -5,6 +5,10 @@ from django.urls import include, path, re_path
 from accounts.views import dev_sms
 from rentcenter import health, media
 
+# A lost database or Redis connection answers 503 with a Chinese page (rentcenter/outage.py).
+handler500 = "rentcenter.outage.server_error"
+handler400 = "rentcenter.outage.bad_request"
+
 admin.site.site_header = "保障性租赁住房专项配租平台 · 管理"
 admin.site.site_title = "配租平台管理"
 admin.site.index_title = "管理首页"

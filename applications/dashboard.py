@@ -1,4 +1,5 @@
-"""The staff dashboard of a plan: who registered where and when, and how review is going.
+"""The staff dashboard of a plan (数据看板, a panel of the plan's admin page that this app adds in
+admin.py): who registered where and when, and how review is going.
 
 Figures come from a handful of aggregate queries whatever the number of registrations; the
 daily chart is drawn as SVG on the server (no JavaScript library).

@@ -15,7 +15,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from accounts.models import User
-from plans.management.commands.seed_demo import DEMO_ACCOUNTS, DEMO_TOTP_SECRET
+from demo.management.commands.seed_demo import DEMO_ACCOUNTS, DEMO_TOTP_SECRET
 from plans.models import Announcement, AnnouncementAttachment, Plan, PlanProject
 from projects.models import FloorPlan, FloorPlanPhoto, Project, ProjectPhoto, RentItem
 from rentcenter.storage import private_storage
