@@ -111,6 +111,11 @@ class PlansState:
     registered: dict[int, str]  # plan id → 目前进度
     rejected: dict[int, str] = field(default_factory=dict)  # plan id → 不通过原因
 
+    def may_register(self, plan_id: int) -> bool:
+        """Submitted the plan's form and holds no registration but, perhaps, a rejected one."""
+        progress = self.registered.get(plan_id, Progress.REJECTED)
+        return plan_id in self.submitted and progress == Progress.REJECTED
+
 
 NO_STATE = PlansState(frozenset(), {})
 
@@ -157,6 +162,33 @@ def plans_state(applicant: User, plan_ids: Iterable[int]) -> PlansState:
             if registered[plan_id] == Progress.REJECTED
         },
     )
+
+
+# What the plans' pages read of the screening, by these names only (the rooms point one way).
+SCREENING_FIELDS = eligibility.PLAN_FIELDS
+
+
+def progress_of(value: str) -> Progress | None:
+    """目前进度 as plans_state gives it (a stored value, or "" for none), for templates."""
+    return Progress(value) if value else None
+
+
+def unmet_rules(
+    applicant: User, plans: dict[int, Plan], today: date
+) -> dict[int, tuple[tuple[str, bool], ...]]:
+    """您目前不满足: for each plan (its screening fields set), the rules the applicant's latest
+    submitted form for it fails, as (sentence, fixable by editing the form). One query."""
+    if not plans:
+        return {}
+    infos = ApplicationInfo.objects.latest_by_plan(applicant, list(plans))
+    return {
+        plan_id: tuple(
+            (failure.sentence, failure.fixable)
+            for failure in eligibility.failures(plan=plan, info=infos[plan_id], today=today)
+        )
+        for plan_id, plan in plans.items()
+        if plan_id in infos
+    }
 
 
 def _active(applicant: User, plan: Plan) -> Registration | None:

@@ -11,9 +11,14 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from applications import eligibility
-from applications.models import ApplicationInfo, Progress
-from applications.registration import NO_STATE, PlansState, plans_state
+from applications.registration import (
+    NO_STATE,
+    SCREENING_FIELDS,
+    PlansState,
+    plans_state,
+    progress_of,
+    unmet_rules,
+)
 from plans.models import Plan, PlanProject
 from projects.models import Project, cover_prefetch
 from rentcenter.pagecache import HoleKind, public_page
@@ -66,9 +71,7 @@ def _capture_plan(
         "project_id": project.pk if project else None,
         # 项目详情 has its own 立即登记 in the polled fragment: only the visitor's state here.
         "notice_only": notice_only,
-        "screening": tuple(
-            (name, _hashable(getattr(plan, name))) for name in eligibility.PLAN_FIELDS
-        ),
+        "screening": tuple((name, _hashable(getattr(plan, name))) for name in SCREENING_FIELDS),
         "state": plan.state,
         "is_info_open": plan.is_info_open,
         "is_registration_open": plan.is_registration_open,
@@ -102,26 +105,14 @@ def _unmet_rules(
     """您目前不满足: for each plan the visitor could register for now with the form they
     submitted, the rules that form fails, as (sentence, fixable by editing the form). One
     query for all the plans, and none when there is nothing to register for."""
-    candidates = [
-        plan
-        for plan in plans
-        if plan["is_registration_open"]
-        and plan["pk"] in state.submitted
-        and state.registered.get(plan["pk"], Progress.REJECTED) == Progress.REJECTED
-    ]
-    if not candidates:
+    if not request.user.is_authenticated:
         return {}
-    infos = ApplicationInfo.objects.latest_by_plan(request.user, [p["pk"] for p in candidates])
-    today = timezone.localdate()
-    unmet = {}
-    for plan in candidates:
-        info = infos.get(plan["pk"])
-        if info is None:
-            continue
-        rules = Plan(**{name: _listed(value) for name, value in plan["screening"]})
-        failures = eligibility.failures(plan=rules, info=info, today=today)
-        unmet[plan["pk"]] = tuple((f.sentence, f.fixable) for f in failures)
-    return unmet
+    candidates = {
+        plan["pk"]: Plan(**{name: _listed(value) for name, value in plan["screening"]})
+        for plan in plans
+        if plan["is_registration_open"] and state.may_register(plan["pk"])
+    }
+    return unmet_rules(request.user, candidates, timezone.localdate())
 
 
 def _listed(value: Any) -> Any:
@@ -145,7 +136,7 @@ def _plan_actions_html(
         "plan": SimpleNamespace(**fields),
         "submitted_plan_ids": {fields["pk"]} if submitted else set(),
         "registered_plan_ids": {fields["pk"]} if progress else set(),
-        "progress": Progress(progress) if progress else None,
+        "progress": progress_of(progress),
         "rejection_reason": rejection_reason,
     }
     return render_to_string("plans/includes/plan_actions.html", context)

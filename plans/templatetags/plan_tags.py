@@ -3,8 +3,6 @@ from datetime import datetime
 from django import template
 from django.utils import timezone
 
-from applications import eligibility
-
 register = template.Library()
 
 
@@ -20,9 +18,3 @@ def remaining(target: datetime) -> str:
     if hours:
         return f"{hours} 小时 {minutes} 分"
     return f"{minutes} 分"
-
-
-@register.filter
-def screening_rules(plan) -> list[str]:
-    """The plan's 粗筛选 conditions in public words, from the rules the screening runs."""
-    return eligibility.published(plan)
