@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
 from pytest_django.asserts import assertContains, assertNotContains
 
 from plans.models import Plan
@@ -109,7 +110,8 @@ def test_plan_before_info_filling_opens_offers_no_button_but_says_when(client, d
     assert "填报信息</a>" not in html
     assert "立即登记" not in html
     local = timezone.localtime(plan.info_opens_at)
-    assert f"信息填报将于 {local.month}月{local.day}日 {local:%H:%M} 开始" in html
+    when = f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+    assert f"信息填报将于 {when} 开始" in strip_tags(html)
 
 
 @pytest.mark.parametrize(
