@@ -22,6 +22,7 @@ from lottery import verify
 from lottery.forms import FreezeForm, NumbersForm, SourceFormSet, TypedSeedForm
 from lottery.models import Draw, Eligibility, Entry, PriorityGroup, PriorityGroupOffering
 from plans.models import Plan
+from rentcenter.adminforms import LabelledTabularInline
 from rentcenter.dates import format_when
 
 FREEZE_PERMISSION = "lottery.add_draw"
@@ -339,7 +340,7 @@ def frozen(group: PriorityGroup | None) -> bool:
     return group is not None and Draw.objects.filter(plan_id=group.plan_id).exists()
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(LabelledTabularInline):
     model = PriorityGroupOffering
     formset = MembershipFormSet
     extra = 1
