@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from rentcenter.display import ELDER_COOKIE
 from tests.browser.accounts_steps import field, log_in_as
-from tests.browser.conftest import DESKTOP, PHONE, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS, screenshot
 from tests.browser.test_catalog import assert_fits_the_phone, make_catalog
 from tests.factories import make_applicant, make_info, make_plan, make_staff
 
@@ -155,6 +155,10 @@ def test_the_sticky_bar_never_covers_the_focused_field(
             continue
         names.add(focus["name"])
         assert focus["bottom"] <= focus["barTop"], focus
+        if focus["name"] == "preferred_room":  # what the keyboard user sees, the bar included
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            width = "desktop" if size == DESKTOP else "phone"
+            page.screenshot(path=SCREENSHOTS / f"presentation-focus-above-the-bar-{width}.png")
     assert {"employer_district", "preferred_room"} <= names
 
 
