@@ -12,7 +12,15 @@ from rentcenter.display import ELDER_COOKIE
 from tests.browser.accounts_steps import field, log_in_as
 from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS, screenshot
 from tests.browser.test_catalog import assert_fits_the_phone, make_catalog
-from tests.factories import make_applicant, make_info, make_plan, make_staff
+from tests.factories import (
+    REQUIRED_KINDS,
+    image_upload,
+    make_applicant,
+    make_document,
+    make_info,
+    make_plan,
+    make_staff,
+)
 
 # The dark part of the GOV.UK focus indicator: 19.8:1 against white.
 FOCUS_DARK = "rgb(11, 12, 12)"
@@ -192,6 +200,31 @@ def test_phone_pages_fit_and_headers_keep_their_units_whole(page: Page) -> None:
     for date in page.locator("time.date").all():
         assert len(date.evaluate("e => e.getClientRects().length")) if False else True
         assert date.evaluate("e => getComputedStyle(e).whiteSpace") == "nowrap"
+
+
+LONG_FILE_NAME = "劳动合同扫描件_北京望京科技有限公司_第四批_王小明_final_scan_0001.jpg"
+
+
+def test_long_file_names_and_numbers_wrap_on_a_phone(page: Page) -> None:
+    plan = make_plan()
+    applicant = make_applicant(name="王小明")
+    documents = [make_document(applicant, kind) for kind in REQUIRED_KINDS]
+    documents[3] = make_document(applicant, "employment", upload=image_upload(LONG_FILE_NAME))
+    make_info(
+        applicant,
+        plan,
+        documents=documents,
+        employer_credit_code="91110105MA01ABCDEF",
+        current_address="北京市朝阳区望京西路1号院2号楼3单元1201室(ROOM-1201-BUILDING-2-COURTYARD-1-WANGJING-WEST-ROAD)",
+    )
+    log_in_as(page, applicant)
+    for elder in (False, True):
+        if elder:
+            origin = re.match(r"https?://[^/]+", page.url).group()
+            page.context.add_cookies([{"name": ELDER_COOKIE, "value": "1", "url": origin}])
+        page.goto(reverse("applications:info", args=[plan.pk]))
+        expect(page.get_by_text(LONG_FILE_NAME)).to_be_visible()
+        assert_fits_the_phone(page)
 
 
 def test_photo_strips_say_they_scroll_and_open_large(page: Page) -> None:
