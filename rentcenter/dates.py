@@ -3,9 +3,9 @@
 which Django admin's lists use too; Python code calls `format_when` / `format_day`, templates
 the filters `when` and `day` (built in, see TEMPLATES in settings).
 
-On a page a date is a `<time>` that does not break inside ("2026年12月10日" stays on one line on
-a phone: the class `date` is `white-space: nowrap` in site.css) and carries the machine-readable
-instant in its `datetime` attribute.
+On a page a date is a `<time>` with the machine-readable instant in its `datetime` attribute; its
+day does not break inside ("2026年12月10日" stays on one line on a phone: `.date__day` is
+`white-space: nowrap` in site.css), while the time may go to the next line in a narrow column.
 """
 
 from datetime import date, datetime
@@ -44,8 +44,12 @@ def when(value: datetime | None) -> SafeString | str:
     """`{{ registration.created_at|when }}`: 2026年11月28日 05:54 in a <time class="date">."""
     if not value:
         return ""
+    day, time = format_when(value).split(" ")
     return format_html(
-        '<time class="date" datetime="{}">{}</time>', value.isoformat(), format_when(value)
+        '<time class="date" datetime="{}"><span class="date__day">{}</span> {}</time>',
+        value.isoformat(),
+        day,
+        time,
     )
 
 
@@ -57,5 +61,7 @@ def day(value: date | datetime | None) -> SafeString | str:
     if isinstance(value, datetime):
         value = value.date()
     return format_html(
-        '<time class="date" datetime="{}">{}</time>', value.isoformat(), format_day(value)
+        '<time class="date" datetime="{}"><span class="date__day">{}</span></time>',
+        value.isoformat(),
+        format_day(value),
     )

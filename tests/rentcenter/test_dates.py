@@ -31,8 +31,10 @@ def test_the_filters_keep_a_date_on_one_line_and_say_the_instant():
         Context({"at": INSTANT, "born": date(1996, 5, 20), "nothing": None})
     )
     assert html == (
-        '<time class="date" datetime="2026-11-28T05:54:00+08:00">2026年11月28日 05:54</time>'
-        ' / <time class="date" datetime="1996-05-20">1996年5月20日</time> / '
+        '<time class="date" datetime="2026-11-28T05:54:00+08:00">'
+        '<span class="date__day">2026年11月28日</span> 05:54</time> / '
+        '<time class="date" datetime="1996-05-20"><span class="date__day">1996年5月20日</span>'
+        "</time> / "
     )
 
 
