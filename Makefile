@@ -25,8 +25,14 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@
 
+# axe-core, the accessibility check of the browser tests (tests/browser/axe.py), from npm at the
+# version of tests/browser/package-lock.json.
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+
 install: $(VENV)/.installed
 	@scripts/system-deps.sh
+	@[ $(AXE) -nt tests/browser/package-lock.json ] || \
+	  { npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error && touch $(AXE); }
 	@$(DEV) $(BIN)/python manage.py build_pdf_fonts
 
 run: install
@@ -64,4 +70,4 @@ loadtest: install
 	$(BIN)/python -m benchmarks.loadtest $(LOADTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache tests/browser/node_modules

@@ -34,6 +34,7 @@ from phonenumber_field.phonenumber import PhoneNumber
 
 from accounts.models import SmsCode, User
 from rentcenter import ratelimit
+from rentcenter.dates import format_when
 from rentcenter.sms import send_sms
 
 logger = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ def retry_message(retry_at: datetime) -> str:
     local = timezone.localtime(retry_at)
     if local.date() == timezone.localdate():
         return f"发送次数已达上限，请于{local:%H:%M}后再试。"
-    return f"发送次数已达上限，请于{local.month}月{local.day}日{local:%H:%M}后再试。"
+    return f"发送次数已达上限，请于 {format_when(local)} 后再试。"
 
 
 def _hash(*, phone: PhoneNumber, purpose: str, code: str) -> str:

@@ -6,6 +6,7 @@ from django.utils import timezone
 from phonenumber_field.phonenumber import PhoneNumber
 
 from accounts.models import User
+from rentcenter.dates import format_when
 from rentcenter.sms import send_sms
 
 NOTICE = (
@@ -35,7 +36,7 @@ def change_phone(*, user: User, new_phone: PhoneNumber) -> User:
             account.phone = new_phone
             account.save(update_fields=["phone"])
             text = NOTICE.format(
-                time=f"{timezone.localtime():%Y-%m-%d %H:%M}",
+                time=format_when(timezone.now()),
                 new_phone=account.masked_phone,
                 support_phone=settings.SUPPORT_PHONE,
             )

@@ -20,6 +20,7 @@ from django.utils.module_loading import import_string
 from accounts.idcard import parse_id_number
 from accounts.models import User
 from rentcenter import crypto, ratelimit
+from rentcenter.dates import format_when
 
 logger = logging.getLogger(__name__)
 
@@ -98,8 +99,8 @@ def verify_real_name(*, user: User, name: str, id_number: str) -> User:
         raise RealNameRefused("您已完成实名认证。")
     attempt = ratelimit.hit(f"realname:{user.pk}", limit=ATTEMPTS_PER_DAY, window=24 * 60 * 60)
     if not attempt.allowed:
-        retry_at = timezone.localtime(attempt.retry_at)
-        raise RealNameRefused(f"实名认证尝试次数过多，请于{retry_at:%m月%d日 %H:%M}后再试。")
+        retry_at = format_when(attempt.retry_at)
+        raise RealNameRefused(f"实名认证尝试次数过多，请于 {retry_at} 后再试。")
     taken = User.objects.filter(id_number_digest=crypto.digest(card.number)).exclude(pk=user.pk)
     if taken.exists():
         raise RealNameRefused(duplicate_message(), field="id_number")

@@ -86,6 +86,20 @@ def _render_form(
     return render(request, template_name, context)
 
 
+# 刷新 of the captcha without JavaScript: a submit button of the form, named so, that brings the
+# page back with a new image and what was typed kept, nothing checked and nothing sent.
+CAPTCHA_REFRESH = "captcha_refresh"
+
+
+def _posted_form(request: HttpRequest, form_class: type[forms.Form]) -> forms.Form:
+    """The page's form: empty on GET, bound to the POST, or (刷新) unbound with the phone kept."""
+    if request.method != "POST":
+        return form_class()
+    if CAPTCHA_REFRESH in request.POST:
+        return form_class(initial={"phone": request.POST.get("phone", "")})
+    return form_class(request.POST)
+
+
 def _captcha_check():
     """How this send's captcha is checked: during an SMS surge only a just-drawn image counts."""
     return partial(captcha.check, max_age=otp.captcha_max_age())
@@ -133,7 +147,7 @@ def captcha_refresh(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
 def login(request: HtmxHttpRequest) -> HttpResponse:
-    form = CodeLoginForm(request.POST if request.method == "POST" else None)
+    form = _posted_form(request, CodeLoginForm)
     if form.is_valid():
         phone, code = form.cleaned_data["phone"], form.cleaned_data["sms_code"]
         if otp.verify_code(phone=phone, purpose=otp.Purpose.LOGIN, code=code):
@@ -176,7 +190,7 @@ def create_account(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
 def register(request: HtmxHttpRequest) -> HttpResponse:
-    form = CodeLoginForm(request.POST if request.method == "POST" else None)
+    form = _posted_form(request, CodeLoginForm)
     if form.is_valid():
         phone, code = form.cleaned_data["phone"], form.cleaned_data["sms_code"]
         if otp.verify_code(phone=phone, purpose=otp.Purpose.LOGIN, code=code):
@@ -239,7 +253,7 @@ def verify_real_name(request: HttpRequest) -> HttpResponse:
 def confirm_phone(request: HtmxHttpRequest) -> HttpResponse:
     """更改手机号码, first step when the login is older than 10 minutes: a code texted to the
     phone the account has now proves that its holder is the one asking."""
-    form = ConfirmPhoneForm(request.POST if request.method == "POST" else None)
+    form = _posted_form(request, ConfirmPhoneForm)
     if form.is_valid():
         purpose = otp.Purpose.CONFIRM_PHONE
         user = request.user
@@ -267,7 +281,7 @@ def confirm_phone_send_code(request: HtmxHttpRequest) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def change_phone(request: HtmxHttpRequest) -> HttpResponse:
     """更改手机号码 → 立即绑定, with a code sent to the new phone."""
-    form = NewPhoneForm(request.POST if request.method == "POST" else None)
+    form = _posted_form(request, NewPhoneForm)
     if form.is_valid():
         phone, code = form.cleaned_data["phone"], form.cleaned_data["sms_code"]
         purpose = otp.Purpose.CHANGE_PHONE

@@ -23,6 +23,7 @@ from accounts.models import User
 from plans.models import Education, HukouType, Plan, PlanProject
 from projects.models import District
 from rentcenter import crypto
+from rentcenter.dates import format_when
 from rentcenter.images import random_name
 from rentcenter.storage import private_storage
 
@@ -627,5 +628,4 @@ class RegistrationEvent(models.Model):
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
-        created_at = timezone.localtime(self.created_at)
-        return f"{self.get_to_progress_display()} @ {created_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_to_progress_display()} @ {format_when(self.created_at)}"

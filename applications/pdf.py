@@ -16,11 +16,11 @@ from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 
 from applications.models import Registration
+from rentcenter.dates import format_when
 from rentcenter.storage import private_storage
 
 # Where rendered records are kept (private storage): one file per registration and content.
@@ -56,7 +56,7 @@ def record_pdf(registration: Registration) -> bytes:
     if storage.exists(name):
         with storage.open(name, "rb") as stored:
             return stored.read()
-    generated_at = date_format(timezone.localtime(), "Y年n月j日 H:i")
+    generated_at = format_when(timezone.now())
     content = render_pdf(html.replace(GENERATED_AT, generated_at))
     storage.save(name, ContentFile(content))
     return content

@@ -13,8 +13,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils import timezone
-from django.utils.dateformat import format as date_format
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_http_methods, require_POST
@@ -25,6 +23,8 @@ from lottery.forms import FreezeForm, NumbersForm, SourceFormSet, TypedSeedForm
 from lottery.models import Draw, Eligibility, Entry, PriorityGroup, PriorityGroupOffering
 from plans.admin import PlanPanel, add_plan_panel
 from plans.models import Plan
+from rentcenter.adminforms import LabelledTabularInline
+from rentcenter.dates import format_when
 
 FREEZE_PERMISSION = "lottery.add_draw"
 DRAW_PERMISSION = "lottery.change_draw"
@@ -134,7 +134,7 @@ class DrawAdmin(admin.ModelAdmin):
                 (
                     (
                         source.name,
-                        date_format(timezone.localtime(source.known_at), "Y年n月j日 H:i"),
+                        format_when(source.known_at),
                         source.rule_text,
                         f"：{source.numbers}" if source.numbers else "",
                     )
@@ -341,7 +341,7 @@ def frozen(group: PriorityGroup | None) -> bool:
     return group is not None and Draw.objects.filter(plan_id=group.plan_id).exists()
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(LabelledTabularInline):
     model = PriorityGroupOffering
     formset = MembershipFormSet
     extra = 1

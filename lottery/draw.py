@@ -33,7 +33,6 @@ from django.db import connection, transaction
 from django.db.models import CharField, QuerySet
 from django.db.models.functions import Cast
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
 
 from accounts.models import User
 from applications.models import Registration
@@ -50,6 +49,7 @@ from lottery.verify import (
     order,
 )
 from plans.models import Plan
+from rentcenter.dates import format_when
 from rentcenter.sms import send_sms
 
 __all__ = ["draw", "draw_with_typed_seed", "freeze", "list_hash", "new_entry_codes", "order"]
@@ -195,7 +195,7 @@ def draw(*, plan: Plan, numbers: Sequence[Sequence[int]], by: User) -> Draw:
         now = timezone.now()
         for source, given in zip(sources, numbers, strict=True):
             if now < source.known_at:
-                known_at = date_format(timezone.localtime(source.known_at), "Y年n月j日 H:i")
+                known_at = format_when(source.known_at)
                 raise LotteryError(f"“{source.name}”的号码 {known_at} 才公布，现在不能录入。")
             if len(given) != source.count:
                 raise LotteryError(

@@ -10,11 +10,11 @@ from datetime import datetime
 
 from django import forms
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
 
 from lottery import verify
 from lottery.draw import Announcement
 from lottery.models import MAX_NUMBERS, Draw, Eligibility, SeedSource
+from rentcenter.dates import format_when
 
 # How many sources the freeze form offers. RFC 3797 advises several independent sources, so
 # that no one party controls the seed.
@@ -137,7 +137,7 @@ class NumbersForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.sources = sources
         for source in sources:
-            known_at = date_format(timezone.localtime(source.known_at), "Y年n月j日 H:i")
+            known_at = format_when(source.known_at)
             self.fields[self.field_name(source)] = forms.CharField(
                 label=source.name,
                 max_length=SeedSource._meta.get_field("numbers").max_length,
@@ -157,7 +157,7 @@ class NumbersForm(forms.Form):
             if name not in cleaned:
                 continue
             if now < source.known_at:
-                known_at = date_format(timezone.localtime(source.known_at), "Y年n月j日 H:i")
+                known_at = format_when(source.known_at)
                 self.add_error(name, f"该来源的号码 {known_at} 才公布，现在还不能录入。")
                 continue
             try:

@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 from plans.models import Announcement, AnnouncementAttachment, Plan, PlanProject
 from projects.models import District
 from rentcenter import pagecache, pdfs
+from rentcenter.adminforms import LabelledDateTimes, LabelledTabularInline
 
 # Announcements attach signed notices and forms; 20 MB covers a scanned multi-page notice.
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
@@ -57,7 +58,7 @@ class PlanProjectFormSet(forms.BaseInlineFormSet):
             raise ValidationError("已发布或已关闭的配租计划至少需要包含一个配租项目。")
 
 
-class PlanProjectInline(admin.TabularInline):
+class PlanProjectInline(LabelledTabularInline):
     model = PlanProject
     formset = PlanProjectFormSet
     fields = ("project", "homes", "position")
@@ -80,7 +81,7 @@ class PlanForm(forms.ModelForm):
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(LabelledDateTimes, admin.ModelAdmin):
     form = PlanForm
     list_display = (
         "title",
@@ -223,7 +224,7 @@ class AttachmentForm(forms.ModelForm):
         return ContentFile(cleaned, name="attachment.pdf")
 
 
-class AttachmentInline(admin.TabularInline):
+class AttachmentInline(LabelledTabularInline):
     model = AnnouncementAttachment
     form = AttachmentForm
     fields = ("title", "file", "position")
@@ -231,7 +232,7 @@ class AttachmentInline(admin.TabularInline):
 
 
 @admin.register(Announcement)
-class AnnouncementAdmin(admin.ModelAdmin):
+class AnnouncementAdmin(LabelledDateTimes, admin.ModelAdmin):
     list_display = ("title", "plan", "published_at")
     list_filter = ("plan",)
     list_select_related = ("plan",)

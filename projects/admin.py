@@ -14,6 +14,7 @@ from projects.models import (
     RentItem,
     cover_prefetch,
 )
+from rentcenter.adminforms import LabelledTabularInline
 
 
 class PictureForm(forms.ModelForm):
@@ -57,19 +58,19 @@ class PictureInlineMixin:
         return preview(obj)
 
 
-class ProjectPhotoInline(PictureInlineMixin, admin.TabularInline):
+class ProjectPhotoInline(PictureInlineMixin, LabelledTabularInline):
     model = ProjectPhoto
     fields = ("thumbnail_preview", "original", "caption", "position")
 
 
-class FloorPlanInline(PictureInlineMixin, admin.TabularInline):
+class FloorPlanInline(PictureInlineMixin, LabelledTabularInline):
     model = FloorPlan
     fields = ("thumbnail_preview", "name", "area", "bedrooms", "original", "position")
     show_change_link = True
     verbose_name_plural = "户型（室内照片在户型页面中上传）"
 
 
-class RentItemInline(admin.TabularInline):
+class RentItemInline(LabelledTabularInline):
     model = RentItem
     fields = ("room_type", "area", "monthly_rent", "homes", "position")
     extra = 0
@@ -108,7 +109,7 @@ class ProjectAdmin(admin.ModelAdmin):
         return obj.photo_total
 
 
-class FloorPlanPhotoInline(PictureInlineMixin, admin.TabularInline):
+class FloorPlanPhotoInline(PictureInlineMixin, LabelledTabularInline):
     model = FloorPlanPhoto
     fields = ("thumbnail_preview", "original", "caption", "position")
 

@@ -27,6 +27,11 @@ authentication middleware; everything else goes through the view's `public_page`
 
 Hole kinds are registered by the apps that own them (`register_hole`); this module imports no
 app.
+
+A page exists in one copy per display mode (长辈模式 or not, a cookie: rentcenter/display.py):
+the mode is part of every cache key and the skeleton is rendered with it, so a visitor in one
+mode never gets the other's page. Only the mode's cookie is kept, never its raw value: any
+other value of the cookie is the normal page, so made-up cookies cannot fill the cache.
 """
 
 import copy
@@ -54,6 +59,8 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date, quote_etag, urlencode
 from django.utils.safestring import SafeString, mark_safe
+
+from rentcenter.display import ELDER_COOKIE, is_elder
 
 logger = logging.getLogger(__name__)
 
@@ -211,7 +218,8 @@ def public_page(
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             items = sorted((name, request.GET[name]) for name in params if name in request.GET)
             public = is_anonymous(request)
-            key = page_key(request.path, items, public=public)
+            mode = display_mode(request)
+            key = page_key(request.path, items, public=public, mode=mode)
             stored = cache.get_many([VERSION_KEY, key])
             version = stored.get(VERSION_KEY) or current_version()
             entry: Page | PublicPage | None = stored.get(key)
@@ -227,8 +235,8 @@ def public_page(
                 page, public_page = pages
                 cache.set_many(
                     {
-                        page_key(request.path, items, public=False): page,
-                        page_key(request.path, items, public=True): public_page,
+                        page_key(request.path, items, public=False, mode=mode): page,
+                        page_key(request.path, items, public=True, mode=mode): public_page,
                     },
                     timeout=max(1, math.ceil(page.expires_at - now)),
                 )
@@ -244,8 +252,14 @@ def public_page(
     return decorator
 
 
-def page_key(path: str, items: Sequence[tuple[str, str]], *, public: bool) -> str:
-    return f"pagecache:{'public' if public else 'page'}:{path}?{urlencode(items)}"
+def display_mode(request: HttpRequest) -> str:
+    """The display mode the page is rendered in: "elder" (长辈模式) or "" (the normal page)."""
+    return "elder" if is_elder(request) else ""
+
+
+def page_key(path: str, items: Sequence[tuple[str, str]], *, public: bool, mode: str = "") -> str:
+    kind = "public" if public else "page"
+    return f"pagecache:{kind}{':' + mode if mode else ''}:{path}?{urlencode(items)}"
 
 
 # Paths this process has served as cached pages: only these are looked up by the middleware,
@@ -278,7 +292,8 @@ class PageCacheMiddleware:
             and is_anonymous(request)
             and "HTTP_HX_REQUEST" not in request.META
         ):
-            key = page_key(request.path, sorted(request.GET.items()), public=True)
+            items = sorted(request.GET.items())
+            key = page_key(request.path, items, public=True, mode=display_mode(request))
             now = time.time()
             page = _recent_public_page(key, now)
             if page:
@@ -323,15 +338,18 @@ def _keep_local(key: str, page: PublicPage, now: float) -> None:
 
 
 def _clean_request(request: HttpRequest, query: QueryDict) -> HttpRequest:
-    """The request the skeleton is rendered from: no cookies, no user, no messages, only the
-    query parameters the view reads. Whatever the templates do, a skeleton cannot hold anything
-    of the visitor whose request happened to render it."""
+    """The request the skeleton is rendered from: no cookies but the display mode, no user, no
+    messages, only the query parameters the view reads. Whatever the templates do, a skeleton
+    cannot hold anything of the visitor whose request happened to render it."""
     clean = copy.copy(request)
-    clean.COOKIES = {}
+    # Of the cookies, only the display mode (normalised): it is part of the page's key.
+    clean.COOKIES = {ELDER_COOKIE: "1"} if display_mode(request) == "elder" else {}
     clean.META = {
         **{k: v for k, v in request.META.items() if k != "HTTP_COOKIE"},
         "QUERY_STRING": query.urlencode(),
     }
+    if clean.COOKIES:
+        clean.META["HTTP_COOKIE"] = f"{ELDER_COOKIE}=1"
     clean.GET = query
     clean.user = AnonymousUser()
     clean._messages = message_storage(clean)

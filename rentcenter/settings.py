@@ -152,7 +152,11 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "rentcenter.context_processors.site",
             ],
-            "builtins": ["template_partials.templatetags.partials", "rentcenter.pagecache"],
+            "builtins": [
+                "template_partials.templatetags.partials",
+                "rentcenter.pagecache",
+                "rentcenter.dates",
+            ],
         },
     },
 ]
@@ -493,6 +497,11 @@ if METRICS_ENABLED:
 
 LANGUAGE_CODE = "zh-hans"
 TIME_ZONE = "Asia/Shanghai"
+# One date format everywhere (rentcenter/dates.py): these formats for zh-hans, the same as the
+# fallbacks below for any code that formats without the language.
+FORMAT_MODULE_PATH = ["rentcenter.formats"]
+DATE_FORMAT = "Y年n月j日"
+DATETIME_FORMAT = "Y年n月j日 H:i"
 USE_I18N = True
 USE_TZ = True
 

@@ -4,6 +4,7 @@
 #   libpango         WeasyPrint's text layout
 #   chromium         the browser the Playwright tests drive (Playwright's own download is not used)
 #   poppler-utils    pdftoppm, to look at rendered PDFs
+#   npm              installs axe-core, the accessibility check of the browser tests
 #   wrk              (only `scripts/system-deps.sh wrk`, for make loadtest) an HTTP load generator
 # As root, missing packages are installed; otherwise the exact command is printed.
 set -euo pipefail
@@ -14,6 +15,7 @@ fc-list :lang=zh 2>/dev/null | grep -qi "noto" || missing+=(fonts-noto-cjk)
 ldconfig -p 2>/dev/null | grep -q "libpango-1.0.so" || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 

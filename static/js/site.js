@@ -31,10 +31,22 @@
     if (match) event.detail.headers["X-CSRFToken"] = decodeURIComponent(match[1]);
   });
 
+  // The sticky 暂存 / 提交 bar: the page scrolls a focused field clear of its real height
+  // (html's scroll-padding-bottom in site.css reads --sticky-bar-height).
+  function watchStickyBar(bar) {
+    function measure() {
+      document.documentElement.style.setProperty("--sticky-bar-height", bar.offsetHeight + "px");
+    }
+    measure();
+    if (window.ResizeObserver) new ResizeObserver(measure).observe(bar);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     if (document.querySelector("[data-countdown]")) {
       tick();
       window.setInterval(tick, 1000);
     }
+    var bar = document.querySelector(".actions--sticky");
+    if (bar) watchStickyBar(bar);
   });
 })();

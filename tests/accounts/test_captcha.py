@@ -1,5 +1,6 @@
 import io
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -12,7 +13,9 @@ from django.contrib.sessions.backends.db import SessionStore
 from PIL import Image
 
 from accounts import captcha
+from rentcenter import sms
 from tests.accounts.conftest import last_code, send_code, solve_captcha
+from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -192,9 +195,48 @@ def test_refresh_gives_a_new_challenge_and_image(client):
     assert first != second
 
 
-def test_refresh_link_reloads_the_page_without_javascript(client):
+def test_refresh_without_javascript_is_a_button_posting_the_form_to_its_page(client):
     page = client.get("/accounts/login/?next=/projects/1/").content.decode()
-    assert 'href="/accounts/login/?next=%2Fprojects%2F1%2F" hx-get="/accounts/captcha/"' in page
+    button = re.search(r"<button[^>]*>刷新</button>", page).group()
+    assert 'type="submit"' in button
+    assert 'name="captcha_refresh"' in button
+    assert 'formaction="/accounts/login/?next=%2Fprojects%2F1%2F"' in button
+    assert 'hx-get="/accounts/captcha/"' in button  # with JavaScript: only the image changes
+
+
+@pytest.mark.parametrize("url", ["/accounts/login/", "/accounts/register/"])
+def test_refresh_without_javascript_keeps_the_phone_and_checks_nothing(client, url):
+    page = client.get(url).content.decode()
+    challenge = re.search(r'name="captcha_challenge" value="([^"]+)"', page).group(1)
+    response = client.post(
+        f"{url}?next=/projects/1/",
+        {
+            "phone": "139 1234 5678",
+            "captcha": "12",
+            "captcha_challenge": challenge,
+            "captcha_refresh": "1",
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'value="139 1234 5678"' in html
+    assert "field__error" not in html
+    assert "提交未成功" not in html
+    new_challenge = re.search(r'name="captcha_challenge" value="([^"]+)"', html).group(1)
+    assert new_challenge != challenge
+    assert '<input type="hidden" name="next" value="/projects/1/">' in html
+    assert sms.outbox == []
+
+
+def test_refresh_without_javascript_keeps_the_new_phone_when_changing_it(client):
+    user = make_user()
+    client.force_login(user)
+    response = client.post(
+        "/accounts/profile/phone/", {"phone": "13600001111", "captcha_refresh": "1"}
+    )
+    assert response.status_code == 200
+    assert 'value="136 0000 1111"' in response.content.decode()
+    assert "field__error" not in response.content.decode()
 
 
 def test_settings_refuse_test_mode_without_debug():

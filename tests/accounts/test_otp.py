@@ -160,7 +160,7 @@ def test_ten_sends_per_phone_per_day(send):
             send()
             clock.shift(timedelta(hours=1))
         # 18:48; the first send (08:48) leaves the day tomorrow at 08:48.
-        with pytest.raises(otp.SendRefused, match="请于6月2日08:48后再试"):
+        with pytest.raises(otp.SendRefused, match="请于 2026年6月2日 08:48 后再试"):
             send()
         clock.move_to("2026-06-02 08:47:59 +08:00")
         with pytest.raises(otp.SendRefused):

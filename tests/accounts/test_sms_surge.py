@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import strip_tags
 from phonenumber_field.phonenumber import PhoneNumber
 
 from accounts import otp
@@ -113,7 +114,7 @@ def test_staff_see_the_alert_on_the_dashboard(ceiling):
     send_texts(4)
     page = client.get(url).content.decode()
     assert 'id="sms-surge"' in page
-    assert "短信发送量异常：自 6月1日 09:00 起" in page
+    assert "短信发送量异常：自 2026年6月1日 09:00 起" in strip_tags(page)
     assert "超过 3 条" in page
     assert "目前每次发送都需要刚刚生成的图片验证码。" in page
     ceiling.shift(120)

@@ -260,4 +260,4 @@ def test_a_progress_event_is_named_by_its_beijing_time(applicant):
     registration = registered(applicant)
     event = registration.events.get()
     event.created_at = AFTER_MIDNIGHT  # 16:30 on 28 February in UTC
-    assert str(event) == "已登记 @ 2027-03-01 00:30"
+    assert str(event) == "已登记 @ 2027年3月1日 00:30"

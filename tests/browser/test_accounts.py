@@ -68,7 +68,7 @@ def test_send_button_counts_down_and_refresh_swaps_the_image(page: Page) -> None
         page.goto("/accounts/login/")
         image = page.locator("#captcha-image")
         first = image.get_attribute("src")
-        page.get_by_role("link", name="刷新").click()
+        page.get_by_role("button", name="刷新").click()
         expect(image).not_to_have_attribute("src", first)
         expect(page).to_have_url(re.compile(r"/accounts/login/$"))  # swapped in place
 

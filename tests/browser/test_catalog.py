@@ -116,7 +116,10 @@ def test_visitor_walks_from_the_plans_to_a_floor_plan(page: Page) -> None:
     gallery = page.locator(".gallery img")
     expect(gallery).to_have_count(3)
     expect(gallery.first).to_be_visible()
-    assert gallery.first.evaluate("img => img.complete && img.naturalWidth > 0")
+    # Loaded (it is eager): waited for, as a busy machine may take a moment to answer.
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=gallery.first.element_handle()
+    )
     offering = page.locator("#offerings .offering").filter(has_text=catalog.plan.title)
     expect(offering.locator("dt").first).to_have_text("距登记结束")
     # site.js ticks the countdown to the second.
@@ -185,7 +188,7 @@ def test_catalog_works_with_javascript_off(page_without_javascript: Page) -> Non
     page.get_by_role("link", name=re.compile("望京锦苑公寓")).first.click()
     offering = page.locator("#offerings .offering").filter(has_text=catalog.plan.title)
     # The server's countdown, to the minute, stays as rendered.
-    expect(offering.locator("time")).to_have_text(re.compile(r"^\d+ 天 \d+ 小时 \d+ 分$"))
+    expect(offering.locator("time.countdown")).to_have_text(re.compile(r"^\d+ 天 \d+ 小时 \d+ 分$"))
     expect(offering.locator(".stat-number").first).to_have_text("0")
     expect(page.locator(".gallery img")).to_have_count(3)
     screenshot(page, "catalog-project-no-js")

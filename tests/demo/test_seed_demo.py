@@ -172,4 +172,4 @@ def test_seeding_again_later_moves_the_demo_windows_to_that_day(seeded, db, time
     announcement = open_plan.announcements.get()
     assert announcement.published_at <= later
     starts = timezone.localtime(open_plan.registration_starts_at)
-    assert f"{starts:%Y年%m月%d日} 09:00" in announcement.body
+    assert f"{starts.year}年{starts.month}月{starts.day}日 09:00" in announcement.body

@@ -57,7 +57,8 @@ def test_lists_the_project_rents_with_rent_per_square_metre(client, db):
         position=1,
     )
     response = client.get(url(floor_plan))
-    assertContains(response, '<th scope="col">租金单价（元/㎡/月）</th>', html=True)
+    header = '<th scope="col">租金单价<span class="unit">（元/㎡/月）</span></th>'
+    assertContains(response, header, html=True)
     # 3800 / 38.5 = 98.701…, 5980 / 72.8 = 82.142…
     assertContains(
         response,

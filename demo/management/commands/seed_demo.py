@@ -30,6 +30,7 @@ from applications import demo
 from plans.models import Announcement, AnnouncementAttachment, Plan, PlanProject
 from projects.models import District, FloorPlan, FloorPlanPhoto, Project, ProjectPhoto, RentItem
 from rentcenter import sms
+from rentcenter.dates import format_day, format_when
 
 
 @dataclass(frozen=True)
@@ -349,8 +350,8 @@ def write_announcement(announcement: Announcement, spec: DemoPlan, plan: Plan) -
     announcement.body = ANNOUNCEMENT.format(
         projects="、".join(project.name for project in offered),
         homes=sum(offering.homes for offering in plan.plan_projects.all()),
-        starts=timezone.localtime(plan.registration_starts_at).strftime("%Y年%m月%d日 %H:%M"),
-        ends=timezone.localtime(plan.registration_ends_at).strftime("%Y年%m月%d日 %H:%M"),
+        starts=format_when(plan.registration_starts_at),
+        ends=format_when(plan.registration_ends_at),
     )
     announcement.published_at = plan.registration_starts_at - timedelta(days=10)
     announcement.save()
@@ -463,6 +464,6 @@ def notice_pdf(announcement: Announcement) -> bytes:
         "</style></head><body>"
         f"<h1>{announcement.title}</h1>{announcement.body_html}"
         "<p style='text-align:right'>北京保障房中心<br>"
-        f"{timezone.localtime(announcement.published_at):%Y年%m月%d日}</p></body></html>"
+        f"{format_day(announcement.published_at)}</p></body></html>"
     )
     return HTML(string=html).write_pdf()
