@@ -18,6 +18,7 @@ from datetime import date
 from applications.models import ApplicationInfo, HousingStatus
 from plans.models import Education, HukouRequirement, HukouType, Plan
 from projects.models import District
+from rentcenter.dates import format_day
 
 Check = Callable[[Plan, ApplicationInfo, date], str | None]
 Describe = Callable[[Plan], str | None]
@@ -107,13 +108,13 @@ def graduation(plan: Plan, info: ApplicationInfo, today: date) -> str | None:
     earliest = _years_before(today, years)
     if info.graduation_date is None or info.graduation_date < earliest:
         declared = (
-            f"您的毕业时间为 {info.graduation_date:%Y年%m月%d日}"
+            f"您的毕业时间为 {format_day(info.graduation_date)}"
             if info.graduation_date
             else "您未填报毕业时间"
         )
-        return f"须为毕业 {years} 年以内（{earliest:%Y年%m月%d日}及以后毕业），{declared}。"
+        return f"须为毕业 {years} 年以内（{format_day(earliest)}及以后毕业），{declared}。"
     if info.graduation_date > today:
-        return f"毕业时间不能晚于今天，您填报的毕业时间为 {info.graduation_date:%Y年%m月%d日}。"
+        return f"毕业时间不能晚于今天，您填报的毕业时间为 {format_day(info.graduation_date)}。"
     return None
 
 

@@ -216,7 +216,7 @@ def test_refuses_graduation_one_day_before_the_maximum_years():
     info = declared(plan, education=Education.BACHELOR, graduation_date=date(2023, 6, 14))
 
     assert screen(plan=plan, info=info, today=TODAY) == [
-        "须为毕业 3 年以内（2023年06月15日及以后毕业），您的毕业时间为 2023年06月14日。"
+        "须为毕业 3 年以内（2023年6月15日及以后毕业），您的毕业时间为 2023年6月14日。"
     ]
 
 
@@ -225,7 +225,7 @@ def test_refuses_missing_graduation_date_when_years_are_limited():
     info = declared(plan, education=Education.BACHELOR, graduation_date=None)
 
     assert screen(plan=plan, info=info, today=TODAY) == [
-        "须为毕业 3 年以内（2023年06月15日及以后毕业），您未填报毕业时间。"
+        "须为毕业 3 年以内（2023年6月15日及以后毕业），您未填报毕业时间。"
     ]
 
 
@@ -238,7 +238,7 @@ def test_graduation_today_passes_and_tomorrow_is_refused():
 
     assert screen(plan=plan, info=today, today=TODAY) == []
     assert screen(plan=plan, info=tomorrow, today=TODAY) == [
-        "毕业时间不能晚于今天，您填报的毕业时间为 2026年06月16日。"
+        "毕业时间不能晚于今天，您填报的毕业时间为 2026年6月16日。"
     ]
 
 
@@ -381,7 +381,7 @@ def test_every_failed_rule_gives_its_own_sentence_in_rule_order():
         "申请人在本市名下不得有住房，您填报为本市名下有住房。",
         "须在本市连续缴纳社保或个税满 12 个月，您填报的连续缴纳月数为 3 个月。",
         "学历须为本科及以上，您填报的学历为高中及以下。",
-        "须为毕业 3 年以内（2023年06月15日及以后毕业），您的毕业时间为 2010年07月01日。",
+        "须为毕业 3 年以内（2023年6月15日及以后毕业），您的毕业时间为 2010年7月1日。",
         "工作单位须位于海淀区，您填报的单位所在区为通州区。",
         "家庭人数（含申请人）不得超过 2 人，您填报的家庭人数为 3 人。",
     ]
