@@ -155,7 +155,7 @@ def test_the_project_page_shows_the_rejection_to_that_applicant_only(signed_in, 
 
 
 def test_the_dashboard_counts_the_new_registration_not_the_rejected_one(applicant):
-    from plans.dashboard import statistics
+    from applications.dashboard import statistics
 
     plan = make_plan()
     rejected(applicant, plan)
