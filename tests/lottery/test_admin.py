@@ -408,7 +408,8 @@ def test_reviewer_may_look_but_not_freeze_or_draw(reviewer_client):
     view = reviewer_client.get(reverse("admin:lottery_draw_change", args=[frozen.pk]))
     assert view.status_code == 200
     assertContains(view, frozen.list_sha256)
-    assertContains(view, f"{LOTTERY_SOURCE}（2026年12月20日 20:35")  # the announced sources, no numbers yet
+    # The announced sources, no numbers yet.
+    assertContains(view, f"{LOTTERY_SOURCE}（2026年12月20日 20:35")
     assert reviewer_client.get(reverse("admin:lottery_entry_changelist")).status_code == 200
     assert not Draw.objects.filter(plan=plan).exists()
     frozen.refresh_from_db()
