@@ -29,6 +29,7 @@ from functools import partial
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Q
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from messaging.models import OutboxMessage
@@ -217,6 +218,16 @@ def _schedule_retry(message: OutboxMessage, retry_at: datetime) -> None:
     except Exception:
         # The row is pending and due at retry_at: the sweep enqueues it if this did not.
         logger.exception("Retry of SMS %s could not be enqueued", message.pk)
+
+
+def kept_in_memory() -> override_settings:
+    """Texts queued inside this block are sent at commit into rentcenter.sms.outbox (locmem)
+    and go no further: for demo data, whose phones are made up. Commit inside the block."""
+    immediate = {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+        "QUEUES": settings.TASK_QUEUES,
+    }
+    return override_settings(SMS_BACKEND="locmem", TASKS={"default": immediate})
 
 
 # Recovery and staff ------------------------------------------------------------------------------
