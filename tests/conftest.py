@@ -147,6 +147,7 @@ ROLE_MIGRATIONS = [
     ("plans", "0002_staff_groups", "create_groups"),
     ("applications", "0004_review_roles", "grant"),
     ("lottery", "0003_staff_permissions", "grant"),
+    ("messaging", "0002_staff_permissions", "grant"),
 ]
 
 
