@@ -141,7 +141,7 @@ def lease() -> timedelta:
 
 def claim_size() -> int:
     """Rows claimed together: as many as can all time out at the gateway within one lease."""
-    return max(1, settings.OUTBOX_LEASE_SECONDS // (2 * settings.SMS_GATEWAY_TIMEOUT))
+    return max(1, int(settings.OUTBOX_LEASE_SECONDS // (2 * settings.SMS_GATEWAY_TIMEOUT)))
 
 
 def claim(message_ids: Sequence[int], *, now: datetime) -> list[OutboxMessage]:

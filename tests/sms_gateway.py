@@ -11,7 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class Gateway:
     def __init__(self) -> None:
-        self.received: list[dict] = []
+        self.received: list[dict] = []  # the texts it accepted
+        self.requests = 0  # every POST, accepted or not
         self.status = 200
         self.delay = 0.0  # seconds before answering
         self.lock = threading.Lock()
@@ -31,9 +32,13 @@ def running_gateway() -> Iterator[Gateway]:
         def do_POST(self) -> None:
             length = int(self.headers["Content-Length"])
             body = json.loads(self.rfile.read(length))
-            if gateway.delay:
-                time.sleep(gateway.delay)
-            status = gateway.status
+            with gateway.lock:
+                gateway.requests += 1
+                # As the gateway stood when the request arrived, even if the test changes it
+                # while this one is still being answered.
+                status, delay = gateway.status, gateway.delay
+            if delay:
+                time.sleep(delay)
             if 200 <= status < 300:
                 with gateway.lock:
                     gateway.received.append(

@@ -33,8 +33,11 @@ class Command(db_worker.Command):
     help = "Run a database background worker, and sweep the SMS outbox for lost texts"
 
     def handle(self, *args, **options) -> None:
+        # Not for --batch (a run that ends when the queue is empty), nor in the autoreloader's
+        # parent process, which only restarts the child that works.
         reloading = options.get("reload") and not options.get("batch")
-        if not reloading or os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
+        child = not reloading or os.environ.get(DJANGO_AUTORELOAD_ENV) == "true"
+        if child and not options.get("batch"):
             threading.Thread(
                 target=sweep_forever,
                 args=(settings.OUTBOX_SWEEP_SECONDS,),
