@@ -15,7 +15,9 @@ from rq import Worker
 logger = logging.getLogger(__name__)
 
 
-class OutboxWorker(Worker):
+class OutboxMixin:
+    """What the outbox adds to an RQ worker class."""
+
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("maintenance_interval", settings.OUTBOX_SWEEP_SECONDS)
         super().__init__(*args, **kwargs)
@@ -32,3 +34,7 @@ class OutboxWorker(Worker):
             requeue_stranded_texts.enqueue()
         except Exception:
             logger.exception("The SMS outbox sweep could not be enqueued")
+
+
+class OutboxWorker(OutboxMixin, Worker):
+    """RQ's forking worker, with the scheduler and the outbox sweep."""

@@ -560,8 +560,13 @@ TASKS = {"default": {"BACKEND": _task_backends[TASKS_BACKEND], "QUEUES": TASK_QU
 INSTALLED_APPS += ["messaging", "django_tasks", "django_tasks_db"]
 if REDIS_URL:
     RQ_QUEUES = {name: {"URL": REDIS_URL} for name in TASK_QUEUES}
-    # Runs RQ's scheduler (the outbox's retries wait with run_after) and the outbox sweep.
-    RQ = {"WORKER_CLASS": "messaging.rqworker.OutboxWorker"}
+    # `manage.py rqworker high default` as it stands: the worker class runs RQ's scheduler (the
+    # outbox's retries wait with run_after) and the outbox sweep; the job class is the one
+    # django-tasks-rq needs (its README asks for --job-class), so no option can be forgotten.
+    RQ = {
+        "WORKER_CLASS": "messaging.rqworker.OutboxWorker",
+        "JOB_CLASS": "django_tasks_rq.Job",
+    }
     INSTALLED_APPS += ["django_rq"]
 
 # A worker holds a text it is sending for this long; one that died mid-send lets it go then.
