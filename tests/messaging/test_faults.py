@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection, transaction
+from django.db import close_old_connections, connection, transaction
 from django.test import override_settings
 from django.urls import reverse
 from django_tasks_db.management.commands.db_worker import Worker
@@ -21,6 +22,8 @@ from django_tasks_db.management.commands.db_worker import Worker
 from applications.models import Registration
 from messaging import outbox
 from messaging.models import OutboxMessage
+from messaging.tasks import send_texts
+from rentcenter import sms
 from tests.factories import make_applicant, make_info, make_plan
 from tests.sms_gateway import Gateway, running_gateway
 
@@ -211,3 +214,31 @@ def test_the_next_worker_sends_what_a_killed_worker_left(gateway, tmp_path):
     # Only a text in the gateway's hands at the kill may arrive twice: its row was not yet
     # marked sent, and the next worker took it again when its lease ran out.
     assert sum(count - 1 for count in received.values()) <= 1
+
+
+@pytest.mark.postgres
+def test_two_workers_given_the_same_batch_send_each_text_once(settings):
+    settings.SMS_BACKEND = "locmem"
+    with transaction.atomic():
+        ids = [
+            outbox.queue_text(phone=f"+86137{n:08d}", text=f"第{n}条", kind="draw").pk
+            for n in range(40)
+        ]
+    # The commit above put the texts on the database queue: nothing is sent yet.
+    barrier = threading.Barrier(2)
+
+    def work() -> None:
+        try:
+            barrier.wait()
+            send_texts.call(ids)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(m.text for m in sms.outbox) == sorted(f"第{n}条" for n in range(40))
+    assert set(OutboxMessage.objects.values_list("status", "attempts")) == {(Status.SENT, 1)}

@@ -197,3 +197,18 @@ def test_demo_texts_are_kept_in_memory(settings, django_capture_on_commit_callba
         queue()
     assert OutboxMessage.objects.get().status == Status.SENT
     assert len(sms.outbox) == 1
+
+
+def test_only_the_outbox_hands_texts_to_the_gateway():
+    """Acceptance of issue 11: no request sends a text itself; every text is an outbox row."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    callers = []
+    for app in ("accounts", "applications", "lottery", "messaging", "plans", "projects"):
+        for path in (Path(settings.BASE_DIR) / app).rglob("*.py"):
+            source = path.read_text(encoding="utf-8")
+            if "sms.send(" in source or ("import send" in source and "rentcenter.sms" in source):
+                callers.append(str(path.relative_to(settings.BASE_DIR)))
+    assert callers == ["messaging/outbox.py"]
