@@ -207,7 +207,7 @@ class RegistrationAdmin(admin.ModelAdmin):
         messages.success(
             request,
             f"{registration.number} 已更新为“{registration.get_progress_display()}”，"
-            "已短信通知申请人。",
+            "通知申请人的短信已加入发送队列。",
         )
         return back
 

@@ -311,7 +311,10 @@ class DrawAdmin(admin.ModelAdmin):
         except lottery.LotteryError as refusal:
             messages.error(request, str(refusal))
             return redirect("admin:lottery_draw_change", draw.pk)
-        messages.success(request, "摇号完成，结果已公布，并已向每位参加摇号的申请人发送短信。")
+        messages.success(
+            request,
+            "摇号完成，结果已公布。给每位参加摇号的申请人的短信已加入发送队列，发送进度见“短信通知”。",
+        )
         return redirect("admin:lottery_draw_change", draw.pk)
 
 

@@ -15,7 +15,6 @@ from datetime import timedelta
 import pytest
 from django.conf import settings as django_settings
 from django.db import close_old_connections, connection, transaction
-from django.test import override_settings
 from django.urls import reverse
 from django_tasks_db.management.commands.db_worker import Worker
 
@@ -37,9 +36,8 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 
 
 @pytest.fixture
-def _queued():
-    with override_settings(TASKS=DATABASE_TASKS):
-        yield
+def _queued(settings):
+    settings.TASKS = DATABASE_TASKS
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.db import transaction
-from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
 
 from messaging import outbox
@@ -31,6 +30,13 @@ class Refusing:
     def send(self, message: sms.SmsMessage) -> str:
         Refusing.calls += 1
         raise sms.SmsError("gateway answered 500")
+
+
+@pytest.fixture
+def database_tasks(settings):
+    """Tasks wait in the database for a worker, as with `make run`. (Through the settings
+    fixture: an override_settings decorator would be undone out of order with its changes.)"""
+    settings.TASKS = DATABASE_TASKS
 
 
 @pytest.fixture
@@ -154,7 +160,7 @@ def test_a_draws_texts_go_in_batches(monkeypatch, django_capture_on_commit_callb
     assert outbox.progress("draw:7") == outbox.Progress(sent=0, pending=5, failed=0)
 
 
-@override_settings(TASKS=DATABASE_TASKS)
+@pytest.mark.usefixtures("database_tasks")
 def test_a_code_is_sent_at_once_by_a_local_backend_even_with_a_queue(
     django_capture_on_commit_callbacks,
 ):
@@ -164,7 +170,7 @@ def test_a_code_is_sent_at_once_by_a_local_backend_even_with_a_queue(
     assert not DBTaskResult.objects.exists()
 
 
-@override_settings(TASKS=DATABASE_TASKS)
+@pytest.mark.usefixtures("database_tasks")
 def test_with_a_real_gateway_codes_go_on_the_high_queue_and_notices_on_default(
     settings, django_capture_on_commit_callbacks
 ):
@@ -181,7 +187,7 @@ def test_with_a_real_gateway_codes_go_on_the_high_queue_and_notices_on_default(
     assert OutboxMessage.objects.filter(status=Status.PENDING).count() == 2
 
 
-@override_settings(TASKS=DATABASE_TASKS)
+@pytest.mark.usefixtures("database_tasks")
 @time_machine.travel(MORNING, tick=False)
 def test_a_retry_is_enqueued_for_when_it_is_due(refusing):
     message = queue()

@@ -6,7 +6,6 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.db import transaction
-from django.test import override_settings
 from django.utils import timezone
 from rq import SimpleWorker
 
@@ -28,16 +27,16 @@ class InProcessWorker(OutboxMixin, SimpleWorker):
 
 
 @pytest.fixture
-def queues():
+def queues(settings):
     import django_rq
 
-    with override_settings(TASKS=RQ_TASKS):
-        queues = [django_rq.get_queue(name) for name in ("high", "default")]
-        for queue in queues:
-            queue.empty()
-        yield queues
-        for queue in queues:
-            queue.empty()
+    settings.TASKS = RQ_TASKS
+    queues = [django_rq.get_queue(name) for name in ("high", "default")]
+    for queue in queues:
+        queue.empty()
+    yield queues
+    for queue in queues:
+        queue.empty()
 
 
 def run_worker() -> None:
