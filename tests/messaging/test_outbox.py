@@ -217,3 +217,24 @@ def test_only_the_outbox_hands_texts_to_the_gateway():
             if "sms.send(" in source or ("import send" in source and "rentcenter.sms" in source):
                 callers.append(str(path.relative_to(settings.BASE_DIR)))
     assert callers == ["messaging/outbox.py"]
+
+
+def test_a_codes_text_is_cleared_once_sent(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        code = queue("您的验证码为123456", kind=Kind.CODE)
+        notice = queue("您已成功登记")
+    assert sorted(m.text for m in sms.outbox) == ["您已成功登记", "您的验证码为123456"]
+    code.refresh_from_db()
+    notice.refresh_from_db()
+    assert code.status == Status.SENT
+    assert "123456" not in code.text
+    assert notice.text == "您已成功登记"
+
+
+def test_a_failed_codes_text_is_cleared_too(refusing):
+    code = queue("您的验证码为123456", kind=Kind.CODE)
+    for _attempt in range(outbox.CODE_POLICY.attempts):
+        send_texts.call([code.pk])
+    code.refresh_from_db()
+    assert code.status == Status.FAILED
+    assert "123456" not in code.text
