@@ -24,10 +24,9 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         "reference",
         "status",
         "attempts",
-        "sent_at",
         "short_error",
     )
-    list_filter = ("status", "kind", "created_at")
+    list_filter = ("status", "kind")
     search_fields = ("reference", "phone")
     date_hierarchy = "created_at"
     actions = ["resend_selected"]
@@ -68,7 +67,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
     @admin.display(description="最近一次错误")
     def short_error(self, obj: OutboxMessage) -> str:
-        return obj.error[:60]
+        return obj.error[:40]
 
     @admin.action(description="重新发送所选的失败短信", permissions=["resend"])
     def resend_selected(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:
