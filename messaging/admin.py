@@ -71,8 +71,9 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
     @admin.action(description="重新发送所选的失败短信", permissions=["resend"])
     def resend_selected(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:
+        selected = queryset.count()  # before: resending moves rows out of a 失败 filter
         count = outbox.resend(queryset)
-        skipped = queryset.count() - count
+        skipped = selected - count
         self.message_user(request, f"已重新加入发送队列 {count} 条。", messages.SUCCESS)
         if skipped:
             self.message_user(

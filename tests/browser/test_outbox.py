@@ -43,6 +43,7 @@ def test_manager_resends_a_failed_text_from_admin(page: Page) -> None:
     page.locator('select[name="action"]').select_option("resend_selected")
     page.get_by_role("button", name=re.compile("执行|Go")).click()
     expect(page.get_by_text("已重新加入发送队列 1 条。")).to_be_visible()
+    expect(page.get_by_text("未重新发送")).to_have_count(0)
     page.set_viewport_size({"width": 390, "height": 844})
     screenshot(page, "outbox-02-resent")
 

@@ -89,3 +89,17 @@ def test_staff_who_may_only_look_are_not_offered_resend(client):
     page = client.get(LIST)
     assert page.status_code == 200
     assertNotContains(page, "重新发送所选的失败短信")
+
+
+def test_resending_from_the_failed_filter_counts_right(
+    staff_client, django_capture_on_commit_callbacks
+):
+    failed = make_message(status=Status.FAILED, attempts=8)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            LIST + "?status__exact=failed",
+            {"action": "resend_selected", "_selected_action": [failed.pk]},
+            follow=True,
+        )
+    assertContains(response, "已重新加入发送队列 1 条。")
+    assertNotContains(response, "未重新发送")
