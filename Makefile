@@ -38,7 +38,9 @@ install: $(VENV)/.installed
 run: install
 	$(DEV) $(BIN)/python manage.py migrate --no-input
 	$(DEV) $(BIN)/python manage.py seed_demo --with-accounts
-	$(DEV) DEV_SMS_PAGE=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@# The web server and the task worker that sends the texts (Procfile), stopped together.
+	$(DEV) DEV_SMS_PAGE=1 TASKS_BACKEND=database RUNSERVER_ADDRESS=$(HOST):$(PORT) \
+	  $(BIN)/honcho start -f Procfile
 
 lint: install
 	$(BIN)/ruff check .

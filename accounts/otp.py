@@ -33,9 +33,9 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from phonenumber_field.phonenumber import PhoneNumber
 
 from accounts.models import SmsCode, User
+from messaging.outbox import Kind, queue_text
 from rentcenter import ratelimit
 from rentcenter.dates import format_when
-from rentcenter.sms import send_sms
 
 logger = logging.getLogger(__name__)
 
@@ -169,7 +169,8 @@ def send_code(*, phone: PhoneNumber, purpose: str, address: str, user: User | No
             created_at=now,
             expires_at=now + CODE_TTL,
         )
-        send_sms(phone=phone.as_e164, text=TEXTS[purpose].format(code=code))
+        # Sent on the outbox's high-priority queue once the code is stored.
+        queue_text(phone=phone.as_e164, text=TEXTS[purpose].format(code=code), kind=Kind.CODE)
 
 
 def verify_code(*, phone: PhoneNumber, purpose: str, code: str, user: User | None = None) -> bool:

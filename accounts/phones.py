@@ -6,8 +6,8 @@ from django.utils import timezone
 from phonenumber_field.phonenumber import PhoneNumber
 
 from accounts.models import User
+from messaging.outbox import Kind, queue_text
 from rentcenter.dates import format_when
-from rentcenter.sms import send_sms
 
 NOTICE = (
     "您的保障性租赁住房专项配租平台账号已于{time}改为绑定手机号{new_phone}，"
@@ -40,7 +40,7 @@ def change_phone(*, user: User, new_phone: PhoneNumber) -> User:
                 new_phone=account.masked_phone,
                 support_phone=settings.SUPPORT_PHONE,
             )
-            send_sms(phone=old_phone.as_e164, text=text)
+            queue_text(phone=old_phone.as_e164, text=text, kind=Kind.PHONE_CHANGE)
     except IntegrityError:
         # Someone registered the number between the check and the write.
         raise PhoneTaken from None

@@ -2,9 +2,10 @@
 
 Nothing here edits what an applicant declared. A reviewer works through a registration's page:
 checks each uploaded copy (核验通过 / 不符), then moves 目前进度 along the allowed transitions
-(Registration.start_review / approve / reject), which lock the row, record who did what, and
-text the applicant after commit. The decision form carries the progress the reviewer saw, so a
-colleague's decision in between is reported instead of silently overwritten.
+(applications/review.py: Registration.start_review / approve / reject), which lock the row,
+record who did what, and queue the applicant's text in the same transaction. The decision
+form carries the progress the reviewer saw, so a colleague's decision in between is reported
+instead of silently overwritten.
 """
 
 import csv
@@ -28,7 +29,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from accounts import otp
-from applications import dashboard, eligibility
+from applications import dashboard, eligibility, review
 from applications.models import (
     ApplicationInfo,
     DocumentCheck,
@@ -199,23 +200,18 @@ class RegistrationAdmin(admin.ModelAdmin):
         reason = request.POST.get("custom_reason", "").strip() or request.POST.get(
             "preset_reason", ""
         )
+        if decision not in review.DECISIONS:
+            messages.error(request, "请选择审核操作。")
+            return back
         try:
-            if decision == "start_review":
-                registration.start_review(by=request.user)
-            elif decision == "approve":
-                registration.approve(by=request.user)
-            elif decision == "reject":
-                registration.reject(by=request.user, reason=reason)
-            else:
-                messages.error(request, "请选择审核操作。")
-                return back
+            review.decide(registration, decision=decision, by=request.user, reason=reason)
         except InvalidTransition as refusal:
             messages.error(request, str(refusal))
             return back
         messages.success(
             request,
             f"{registration.number} 已更新为“{registration.get_progress_display()}”，"
-            "已短信通知申请人。",
+            "通知申请人的短信已加入发送队列。",
         )
         return back
 
@@ -269,7 +265,7 @@ class RegistrationAdmin(admin.ModelAdmin):
         done, skipped = 0, []
         for registration in queryset:
             try:
-                getattr(registration, method)(by=request.user)
+                review.decide(registration, decision=method, by=request.user)
                 done += 1
             except InvalidTransition as refusal:
                 skipped.append(f"{registration.number}（{refusal}）")

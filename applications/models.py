@@ -503,12 +503,11 @@ class Registration(models.Model):
         self._decide(Progress.REJECTED, by=by, reason=reason)
 
     def _decide(self, progress: str, *, by: User, reason: str = "") -> None:
-        from applications.notifications import notify_decision
-
+        # The text to the applicant is the caller's (applications/review.py): the model
+        # records what happened, applications/notifications.py decides what to tell.
         with transaction.atomic():
             locked = self._lock()
             locked._move_to(progress, by=by, reason=reason)
-            notify_decision(locked)
         self.refresh_from_db()
 
     def _lock(self) -> "Registration":

@@ -1,11 +1,16 @@
-"""SMS to applicants about their registration, sent after the transaction commits."""
+"""What the applicant is texted about their registration (manual 7.1, PRODUCT.md).
+
+The model records what happened (Registration's transitions and their events); this module
+decides what to tell, and writes the text to the SMS outbox in the same transaction
+(messaging/outbox.py), to be sent by a task after commit.
+"""
 
 from applications.models import Progress, Registration
-from rentcenter.sms import send_sms
+from messaging.outbox import Kind, queue_text
 
 
-def notify_decision(registration: Registration) -> None:
-    """Tell the applicant what a reviewer decided (manual 7.1, PRODUCT.md)."""
+def decision_text(registration: Registration) -> str | None:
+    """The text for the registration's current 目前进度, or None if that progress has none."""
     plan, project = registration.plan.title, registration.offering.project.name
     texts = {
         Progress.REVIEWING: f"您登记的“{plan}”{project}（{registration.number}）已进入资格审核。",
@@ -16,8 +21,17 @@ def notify_decision(registration: Registration) -> None:
         ),
     }
     text = texts.get(registration.progress)
+    return text + "详情请登录配租平台查看配租记录。" if text else None
+
+
+def notify_decision(registration: Registration) -> None:
+    """Queue the text telling the applicant what a reviewer decided; call it inside the
+    decision's transaction."""
+    text = decision_text(registration)
     if text:
-        send_sms(
+        queue_text(
             phone=registration.applicant.phone.as_e164,
-            text=text + "详情请登录配租平台查看配租记录。",
+            text=text,
+            kind=Kind.DECISION,
+            reference=registration.number,
         )

@@ -20,9 +20,9 @@ from applications.models import (
     RegistrationEvent,
     new_reference,
 )
+from messaging.outbox import Kind, queue_text
 from plans.models import Plan, PlanProject
 from rentcenter import crypto
-from rentcenter.sms import send_sms
 
 
 class NotOpen(Exception):
@@ -262,11 +262,13 @@ def _create(
             registration=registration, to_progress=Progress.REGISTERED, actor=applicant
         )
         _claim_household(registration, applicant, info)
-        send_sms(
+        queue_text(
             phone=applicant.phone.as_e164,
             text=(
                 f"您已成功登记“{plan.title}”{offering.project.name}，登记编号 "
                 f"{registration.number}。可在配租平台“配租记录”中查看目前进度。"
             ),
+            kind=Kind.REGISTRATION,
+            reference=registration.number,
         )
     return registration

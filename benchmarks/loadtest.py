@@ -3,6 +3,7 @@
 On this machine, by itself: starts PostgreSQL and Redis if needed, makes a fresh database,
 migrates, collects static files, loads the demo catalogue (`seed_demo`) and N prepared
 applicants (`seed_load`), starts gunicorn (deploy/gunicorn.conf.py, DEBUG=0) on 127.0.0.1 and
+one RQ worker (`manage.py rqworker high default`, sending the texts from the SMS outbox) and
 then measures:
 
 1. with wrk (when installed; 32 connections): /healthz, then the home page and 项目详情 for an
@@ -15,8 +16,8 @@ then measures:
 Figures are requests per second, p50/p95/p99 in ms and failures, each divided by /healthz
 measured by the same tool in the same run: the machine is shared and noisy, ratios are not.
 Then the database is checked: one active registration per applicant, as many as 确认登记
-succeeded, one 已登记 event each, one text each, and the 已登记人数 that 项目详情 shows equal
-to the rows. The exit status is 1 if a check fails.
+succeeded, one 已登记 event each, one text each (once the worker has emptied the outbox), and
+the 已登记人数 that 项目详情 shows equal to the rows. The exit status is 1 if a check fails.
 """
 
 import argparse
@@ -57,10 +58,11 @@ def main() -> int:
     database = f"rentcenter_load_{int(time.time())}"
     env = production_env(database, args.port)
     admin(f"CREATE DATABASE {database}")
-    server = None
+    server = worker = None
     try:
         prepare(env, args.applicants)
         server = start_server(env, args)
+        worker = start_worker(env)
         base = f"http://127.0.0.1:{args.port}"
         data = json.loads((WORK / "applicants.json").read_text())
         rows: list[Row] = []
@@ -69,9 +71,10 @@ def main() -> int:
         print_table(rows)
         failures = check(database, base, data, rows)
     finally:
-        if server:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
+        for process in (server, worker):
+            if process:
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=30)
         if not args.keep:
             admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
     for failure in failures:
@@ -106,6 +109,8 @@ def production_env(database: str, port: int) -> dict[str, str]:
         "VAR_DIR": str(WORK / "var"),
         "SMS_BACKEND": "file",
         "SMS_FILE_PATH": str(WORK / f"{database}-sms.jsonl"),
+        # Texts leave through the outbox and an RQ worker, as in production.
+        "TASKS_BACKEND": "rq",
         "LOG_LEVEL": "WARNING",
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         # Method, path, status and where a redirect leads: the server's own account of what it
@@ -155,6 +160,29 @@ def start_server(env: dict[str, str], args) -> subprocess.Popen:
             time.sleep(0.5)
     server.kill()
     raise SystemExit("gunicorn did not become ready")
+
+
+def start_worker(env: dict[str, str]) -> subprocess.Popen:
+    worker = subprocess.Popen(
+        [PYTHON, str(ROOT / "manage.py"), "rqworker", "high", "default", "-v", "0"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
+    print("rqworker       1 worker, queues high and default")
+    return worker
+
+
+def wait_for_the_outbox(connection, seconds: int = 300) -> int:
+    """Pending texts left after waiting up to `seconds` for the worker to send them."""
+    pending = 0
+    for _ in range(seconds):
+        sql = "SELECT count(*) FROM messaging_outboxmessage WHERE status = 'pending'"
+        pending = connection.execute(sql).fetchone()[0]
+        if not pending:
+            break
+        time.sleep(1)
+    return pending
 
 
 # Measuring ---------------------------------------------------------------------------------------
@@ -364,12 +392,20 @@ def check(database: str, base: str, data: dict, rows: list[Row]) -> list[str]:
                 "GROUP BY offering_id"
             ).fetchall()
         )
-    # The demo's own registrations texted nobody (seed_demo keeps texts in memory).
+        pending = wait_for_the_outbox(connection)
+        failed = one("SELECT count(*) FROM messaging_outboxmessage WHERE status = 'failed'")
+        if pending or failed:
+            failures.append(f"SMS outbox: {pending} texts still pending, {failed} failed")
+    # The demo's own registrations texted nobody (seed_demo keeps texts in memory); each
+    # prepared applicant (+86136…) gets one text per registration, none twice.
     sms = WORK / f"{database}-sms.jsonl"
     lines = sms.read_text(encoding="utf-8").splitlines() if sms.exists() else []
-    texts = sum("您已成功登记" in line for line in lines)
-    if texts != registered:
-        failures.append(f"{texts} registration texts for {registered} registrations")
+    texts = [line for line in lines if "您已成功登记" in line and '"+86136' in line]
+    if len(texts) != registered:
+        failures.append(f"{len(texts)} registration texts for {registered} registrations")
+    numbers = [re.search(r"登记编号 (\w+)", line) for line in texts]
+    if len({match.group(1) for match in numbers if match}) != len(texts):
+        failures.append("a registration text was sent twice")
     time.sleep(10)  # 已登记人数 may be ten seconds old
     for offering in data["offerings"]:
         request = urllib.request.Request(

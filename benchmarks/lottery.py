@@ -92,7 +92,7 @@ def database() -> list[tuple[str, float]]:
     sms.outbox.clear()
     return [
         ("lottery: freeze 20,000 registrations (s)", frozen - started),
-        ("lottery: draw 20,000 entries, SMS included (s)", drawn - waited),
+        ("lottery: draw 20,000 entries, texts written to the outbox (s)", drawn - waited),
         (
             "lottery: entries frozen and drawn per second",
             DATABASE_ENTRIES / (frozen - started + drawn - waited),

@@ -21,6 +21,7 @@ from lottery import draw as lottery
 from lottery import verify
 from lottery.forms import FreezeForm, NumbersForm, SourceFormSet, TypedSeedForm
 from lottery.models import Draw, Eligibility, Entry, PriorityGroup, PriorityGroupOffering
+from messaging import outbox
 from plans.admin import PlanPanel, add_plan_panel
 from plans.models import Plan
 from rentcenter.adminforms import LabelledTabularInline
@@ -75,6 +76,7 @@ class DrawAdmin(admin.ModelAdmin):
         "seed_source",
         "drawn_at",
         "drawn_by",
+        "texts_progress",
     ]
 
     def get_fieldsets(self, request: HttpRequest, obj: Draw | None = None) -> list:
@@ -82,10 +84,10 @@ class DrawAdmin(admin.ModelAdmin):
         frozen += ["seed_rule", "frozen_at", "frozen_by"]
         if obj is not None and not obj.seeded_by_sources:
             frozen.insert(-2, "announced_seed_source")
-            drawn = ["seed", "seed_source", "drawn_at", "drawn_by"]
+            drawn = ["seed", "seed_source", "drawn_at", "drawn_by", "texts_progress"]
         else:
             frozen.insert(-2, "source_list")
-            drawn = ["canonical", "seed", "drawn_at", "drawn_by"]
+            drawn = ["canonical", "seed", "drawn_at", "drawn_by", "texts_progress"]
         return [
             (None, {"fields": ["plan", "state", "steps"]}),
             ("冻结的名单", {"fields": frozen}),
@@ -122,6 +124,23 @@ class DrawAdmin(admin.ModelAdmin):
             return links
         run = reverse("admin:lottery_draw_run", args=[obj.pk])
         return format_html('<a class="button" href="{}">{}</a> {}', run, run_title(obj), links)
+
+    @admin.display(description="短信通知")
+    def texts_progress(self, obj: Draw) -> str:
+        """How far the entrants' texts have gone (the outbox sends them after the draw)."""
+        if not obj.is_drawn:
+            return "摇号后向每位入围申请人发送顺序号短信。"
+        reference = lottery.texts_reference(obj)
+        counts = outbox.progress(reference)
+        listing = reverse("admin:messaging_outboxmessage_changelist") + f"?reference={reference}"
+        return format_html(
+            '已发送 {} · 待发送 {} · 失败 {}（共 {} 条）· <a href="{}">查看短信</a>',
+            counts.sent,
+            counts.pending,
+            counts.failed,
+            counts.total,
+            listing,
+        )
 
     @admin.display(description="种子来源")
     def source_list(self, obj: Draw) -> str:
@@ -293,7 +312,10 @@ class DrawAdmin(admin.ModelAdmin):
         except lottery.LotteryError as refusal:
             messages.error(request, str(refusal))
             return redirect("admin:lottery_draw_change", draw.pk)
-        messages.success(request, "摇号完成，结果已公布，并已向每位参加摇号的申请人发送短信。")
+        messages.success(
+            request,
+            "摇号完成，结果已公布。给每位参加摇号的申请人的短信已加入发送队列，发送进度见“短信通知”。",
+        )
         return redirect("admin:lottery_draw_change", draw.pk)
 
 

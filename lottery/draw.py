@@ -7,7 +7,8 @@
 2. draw(): staff enter each source's numbers, once they are known; the seed is computed from
    them (RFC 3797's canonical string, then SHA-256: lottery/verify.py), never typed, so no one
    can try seeds until one favours somebody. The order is computed by the published algorithm,
-   every entry gets its 顺序号, and each entrant gets an SMS once the transaction commits. A
+   every entry gets its 顺序号, and each entrant's SMS is written to the outbox in the same
+   transaction, to be sent in batches by background tasks once it commits. A
    Draw row lock makes a second draw, even a concurrent one, fail instead of overwriting the
    first.
    draw_with_typed_seed() draws a list frozen before seeds came from public numbers (seed rule
@@ -26,7 +27,6 @@ of entries.txt, so the grouping is published (and hashed) before the seed is kno
 import secrets
 from collections.abc import Sequence
 from datetime import datetime
-from functools import partial
 from typing import NamedTuple
 
 from django.db import connection, transaction
@@ -48,13 +48,13 @@ from lottery.verify import (
     list_hash,
     order,
 )
+from messaging import outbox
 from plans.models import Plan
 from rentcenter.dates import format_when
-from rentcenter.sms import send_sms
 
 __all__ = ["draw", "draw_with_typed_seed", "freeze", "list_hash", "new_entry_codes", "order"]
 
-# Rows fetched at a time when texting the entrants.
+# Rows fetched at a time when writing the entrants' texts.
 BATCH_SIZE = 2000
 SINGLE_GROUP = "全部"
 
@@ -241,8 +241,8 @@ def locked_draw(plan: Plan) -> Draw:
 
 
 def order_entries(lottery: Draw, *, seed: str, seed_source: str, by: User) -> Draw:
-    """Order the locked draw's entries by the seed, store every 顺序号 and the seed, and text
-    the entrants after commit."""
+    """Order the locked draw's entries by the seed, store every 顺序号 and the seed, and
+    write each entrant's text to the outbox, all in the caller's transaction."""
     rows = list(lottery.entries.values_list("pk", "code", "group"))
     lines = [entry_line(code, group, grouped=lottery.grouped) for _pk, code, group in rows]
     if list_hash(lines) != lottery.list_sha256:
@@ -253,9 +253,9 @@ def order_entries(lottery: Draw, *, seed: str, seed_source: str, by: User) -> Dr
     lottery.seed, lottery.seed_source = seed, seed_source
     lottery.drawn_at, lottery.drawn_by = timezone.now(), by
     lottery.save(update_fields=["state", "seed", "seed_source", "drawn_at", "drawn_by"])
-    # One callback for all entrants, run after commit: queueing 100,000 messages here
-    # took about 2 seconds inside the transaction, with the Draw row locked.
-    transaction.on_commit(partial(notify_entrants, draw_id=lottery.pk))
+    # The texts are rows of this transaction (none lost if a worker dies; none for a draw rolled
+    # back); the outbox enqueues them after commit, BATCH_SIZE to a task.
+    queue_entrant_texts(lottery)
     return lottery
 
 
@@ -314,12 +314,14 @@ def _columns(*names: str) -> str:
     return ", ".join(connection.ops.quote_name(name) for name in names)
 
 
-def notify_entrants(*, draw_id: int) -> None:
-    """One SMS per entrant with the 顺序号 (manual 6.1: 配租记录), once the draw is committed.
+def texts_reference(lottery: Draw) -> str:
+    """What the outbox files a draw's texts under: its progress on the draw's admin page."""
+    return f"draw:{lottery.pk}"
 
-    Runs after commit, outside any transaction, so each send_sms hands its message over at
-    once; the entrants are read in chunks rather than held in memory."""
-    lottery = Draw.objects.select_related("plan").get(pk=draw_id)
+
+def queue_entrant_texts(lottery: Draw) -> int:
+    """One SMS per entrant with the 顺序号 (manual 6.1: 配租记录), written to the outbox in the
+    draw's transaction; the entrants are read in chunks rather than held in memory."""
     rows = lottery.entries.order_by("overall_position").values_list(
         "code",
         "group",
@@ -328,12 +330,14 @@ def notify_entrants(*, draw_id: int) -> None:
         Cast("registration__applicant__phone", CharField()),  # E.164 as stored, not parsed
         "registration__offering__project__name",
     )
-    for code, group, position, number, phone, project in rows.iterator(chunk_size=BATCH_SIZE):
-        in_group = f"（{lottery.group_name(group)}）" if lottery.grouped else ""
-        send_sms(
-            phone=phone,
-            text=(
+
+    def texts():
+        for code, group, position, number, phone, project in rows.iterator(chunk_size=BATCH_SIZE):
+            in_group = f"（{lottery.group_name(group)}）" if lottery.grouped else ""
+            yield (
+                phone,
                 f"您登记的“{lottery.plan.title}”{project}（{number}）已摇号，摇号编码 {code}，"
-                f"顺序号第 {position} 号{in_group}。详情请登录配租平台查看配租记录。"
-            ),
-        )
+                f"顺序号第 {position} 号{in_group}。详情请登录配租平台查看配租记录。",
+            )
+
+    return outbox.queue_texts(texts(), kind=outbox.Kind.DRAW, reference=texts_reference(lottery))

@@ -333,6 +333,9 @@ if SMS_BACKEND not in {"console", "file", "locmem", "http"}:
 SMS_FILE_PATH = Path(envstr("SMS_FILE_PATH", str(VAR_DIR / "sms.jsonl")))
 SMS_GATEWAY_URL = envstr("SMS_GATEWAY_URL")
 SMS_GATEWAY_KEY = envstr("SMS_GATEWAY_KEY")
+# Seconds the http backend waits for the gateway's answer; longer counts as a failure, retried
+# by the outbox (messaging/outbox.py).
+SMS_GATEWAY_TIMEOUT = envint("SMS_GATEWAY_TIMEOUT", 5)
 if SMS_BACKEND == "http" and not (SMS_GATEWAY_URL and SMS_GATEWAY_KEY):
     raise ImproperlyConfigured("SMS_BACKEND=http needs SMS_GATEWAY_URL and SMS_GATEWAY_KEY")
 if SMS_GATEWAY_URL and not SMS_GATEWAY_URL.startswith(("https://", "http://")):
@@ -589,3 +592,56 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# Background tasks and the SMS outbox -----------------------------------------------------------
+
+# Every text is a row of the outbox (messaging/outbox.py) written with the change that causes
+# it, then sent by a task (Django's tasks API: the django-tasks backport on 5.2). TASKS_BACKEND:
+# `immediate` runs a task inside the request once it commits (unit tests), `database` keeps
+# tasks in the database for `manage.py db_worker` (the default; `make run` starts one), `rq`
+# puts them on Redis (REDIS_URL) for `manage.py rqworker high default` (production).
+TASKS_BACKEND = envstr("TASKS_BACKEND", "database").strip().lower()
+TASK_QUEUES = ["high", "default"]  # high: verification codes; default: every other text
+_task_backends = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
+}
+if TASKS_BACKEND not in _task_backends:
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND must be one of immediate, database, rq, not {TASKS_BACKEND!r}"
+    )
+if TASKS_BACKEND == "immediate" and not DEBUG:
+    raise ImproperlyConfigured(
+        "TASKS_BACKEND=immediate sends texts inside the request; "
+        "use database or rq when DEBUG is off"
+    )
+if TASKS_BACKEND == "rq" and not REDIS_URL:
+    raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL")
+TASKS = {"default": {"BACKEND": _task_backends[TASKS_BACKEND], "QUEUES": TASK_QUEUES}}
+# The outbox app first: its db_worker (with the outbox sweep) replaces django-tasks-db's.
+INSTALLED_APPS += ["messaging", "django_tasks", "django_tasks_db"]
+if REDIS_URL:
+    RQ_QUEUES = {name: {"URL": REDIS_URL} for name in TASK_QUEUES}
+    # `manage.py rqworker high default` as it stands: the worker class runs RQ's scheduler (the
+    # outbox's retries wait with run_after) and the outbox sweep; the job class is the one
+    # django-tasks-rq needs (its README asks for --job-class), so no option can be forgotten.
+    RQ = {
+        "WORKER_CLASS": "messaging.rqworker.OutboxWorker",
+        "JOB_CLASS": "django_tasks_rq.Job",
+    }
+    INSTALLED_APPS += ["django_rq"]
+
+# A worker holds a text it is sending for this long; one that died mid-send lets it go then.
+# Longer than the gateway's timeout, so a slow answer is not taken for a dead worker.
+OUTBOX_LEASE_SECONDS = envint("OUTBOX_LEASE_SECONDS", 60)
+# A pending text this much past its due time, held by no worker, has lost its task: the sweep,
+# which every worker runs every OUTBOX_SWEEP_SECONDS, enqueues it again.
+OUTBOX_STRANDED_SECONDS = envint("OUTBOX_STRANDED_SECONDS", 120)
+OUTBOX_SWEEP_SECONDS = envint("OUTBOX_SWEEP_SECONDS", 60)
+if OUTBOX_LEASE_SECONDS <= SMS_GATEWAY_TIMEOUT:
+    raise ImproperlyConfigured("OUTBOX_LEASE_SECONDS must be longer than SMS_GATEWAY_TIMEOUT")
+if min(OUTBOX_STRANDED_SECONDS, OUTBOX_SWEEP_SECONDS) < 1:
+    raise ImproperlyConfigured(
+        "OUTBOX_STRANDED_SECONDS and OUTBOX_SWEEP_SECONDS must be at least 1"
+    )

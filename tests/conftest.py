@@ -106,10 +106,27 @@ def _fresh_cache():
     clear_cache()
 
 
+IMMEDIATE_TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+        "QUEUES": ["high", "default"],
+    }
+}
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _sms_in_memory():
     """Texts go to rentcenter.sms.outbox, whatever SMS_BACKEND the environment sets."""
     with override_settings(SMS_BACKEND="locmem"):
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _tasks_at_commit():
+    """The outbox's tasks run as soon as the transaction commits (the immediate backend),
+    whatever TASKS_BACKEND the environment sets, so a test sees the text its request caused;
+    the outbox's own tests choose other backends."""
+    with override_settings(TASKS=IMMEDIATE_TASKS):
         yield
 
 
@@ -130,6 +147,7 @@ ROLE_MIGRATIONS = [
     ("plans", "0002_staff_groups", "create_groups"),
     ("applications", "0004_review_roles", "grant"),
     ("lottery", "0003_staff_permissions", "grant"),
+    ("messaging", "0002_staff_permissions", "grant"),
 ]
 
 

@@ -16,11 +16,6 @@ from tests.rentcenter.test_settings import run_settings
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
 APP_SERVICES = ("release", "web", "worker")
-# Variables the compose file sets before the settings read them: the task backend arrives with
-# the queue (issue 11's other half); removed from this set when the merge brings its reading.
-ALLOWED_PENDING = {"TASKS_BACKEND"}
-
-
 @pytest.fixture(scope="module")
 def compose() -> dict:
     return yaml.safe_load((DEPLOY / "compose.yaml").read_text())
@@ -123,7 +118,7 @@ def test_every_variable_the_stack_sets_is_read_by_the_settings(compose, tmp_path
     set_by_stack = set(env_file(tmp_path / "rentcenter.env"))
     for name in APP_SERVICES:
         set_by_stack |= set(environment_of(compose["services"][name]))
-    assert set_by_stack - read - ALLOWED_PENDING == set()
+    assert set_by_stack - read == set()
 
 
 def test_the_secrets_come_from_env_files_that_new_env_writes(compose, tmp_path):

@@ -1,6 +1,6 @@
 import pytest
 
-from rentcenter.sms import send_sms
+from messaging.outbox import Kind, queue_text
 
 pytestmark = pytest.mark.django_db
 
@@ -9,7 +9,7 @@ def test_lists_the_last_texts_in_debug(client, settings, django_capture_on_commi
     settings.DEBUG = True
     settings.DEV_SMS_PAGE = True
     with django_capture_on_commit_callbacks(execute=True):
-        send_sms(phone="+8613800138000", text="您的验证码为123456")
+        queue_text(phone="+8613800138000", text="您的验证码为123456", kind=Kind.CODE)
     page = client.get("/dev/sms/").content.decode()
     assert "+8613800138000" in page
     assert "您的验证码为123456" in page
@@ -21,7 +21,7 @@ def test_reads_the_file_backend(client, settings, tmp_path, django_capture_on_co
     settings.SMS_BACKEND = "file"
     settings.SMS_FILE_PATH = tmp_path / "sms.jsonl"
     with django_capture_on_commit_callbacks(execute=True):
-        send_sms(phone="+8613800138000", text="您的验证码为654321")
+        queue_text(phone="+8613800138000", text="您的验证码为654321", kind=Kind.CODE)
     assert "您的验证码为654321" in client.get("/dev/sms/").content.decode()
 
 

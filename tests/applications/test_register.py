@@ -70,9 +70,10 @@ def test_registering_costs_few_queries_and_renders_nothing(
     make_info(applicant, plan)
     offering = plan.plan_projects.first()
     signed_in.get(reverse("applications:records"))  # the session's clock starts
-    # session, user, plan, its projects, the latest submission and its family members, three
-    # inserts (registration, event, household) (and, in tests, the savepoint around them)
-    with django_assert_max_num_queries(11):
+    # session, user, plan, its projects, the latest submission and its family members, four
+    # inserts (registration, event, household, its text in the SMS outbox) and, in tests, the
+    # savepoint around them
+    with django_assert_max_num_queries(12):
         response = signed_in.post(register_url(plan), {"offering": offering.pk})
     assert response.status_code == 302
     assert response.templates == []

@@ -10,7 +10,9 @@ from pytest_django.asserts import (
     assertTemplateUsed,
 )
 
+from lottery import draw as lottery_draw
 from lottery.models import Draw, PriorityGroup
+from messaging.models import OutboxMessage
 from rentcenter import sms
 from tests.clock import beijing
 from tests.factories import make_plan, make_project, make_staff
@@ -18,6 +20,7 @@ from tests.lottery.factories import (
     CANONICAL,
     LOTTERY_SOURCE,
     NOTARY_SOURCE,
+    NUMBERS,
     SEED,
     SEED_SOURCE,
     TYPED_SEED,
@@ -246,6 +249,7 @@ def test_manager_enters_the_numbers_checks_the_seed_and_draws(
     assert numbers == ["31 7 19 3 25 12", "47 8 23 15 31"]
     assert len(sms.outbox) == 5
     page = manager_client.get(reverse("admin:lottery_draw_change", args=[draw.pk]))
+    assertContains(page, "已发送 5 · 待发送 0 · 失败 0（共 5 条）")
     assertContains(page, CANONICAL)
     assertContains(page, reverse("lottery:seed_txt", args=[plan.pk]))
 
@@ -427,3 +431,17 @@ def test_confirmations_take_post_only(manager_client):
     draw = make_frozen_draw(count=1)
     assert manager_client.get(run_url(draw, "_confirm")).status_code == 405
     assert manager_client.get(freeze_url(make_ended_plan(), "_confirm")).status_code == 405
+
+
+def test_the_draw_page_shows_how_far_the_texts_have_gone(manager_client):
+    plan = make_ended_plan()
+    make_registrations(plan, 3)
+    draw = freeze_earlier(plan, by=make_staff())
+    page = manager_client.get(reverse("admin:lottery_draw_change", args=[draw.pk]))
+    assertContains(page, "摇号后向每位入围申请人发送顺序号短信。")
+    # Drawn in the test's transaction: the texts are rows, not yet sent.
+    draw = lottery_draw.draw(plan=plan, numbers=NUMBERS, by=make_staff())
+    OutboxMessage.objects.filter(pk=OutboxMessage.objects.first().pk).update(status="failed")
+    page = manager_client.get(reverse("admin:lottery_draw_change", args=[draw.pk]))
+    assertContains(page, "已发送 0 · 待发送 2 · 失败 1（共 3 条）")
+    assertContains(page, f"?reference=draw:{draw.pk}")

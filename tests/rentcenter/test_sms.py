@@ -2,19 +2,14 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import transaction
 
 from rentcenter import sms
-from rentcenter.sms import recent_messages, send_sms
-
-# send_sms waits for the commit: these tests commit for real.
-pytestmark = pytest.mark.django_db(transaction=True)
+from rentcenter.sms import SmsError, recent_messages
+from tests.sms_gateway import Gateway, running_gateway
 
 
 @pytest.fixture(autouse=True)
@@ -24,82 +19,32 @@ def _empty_outbox():
     sms.outbox.clear()
 
 
-class FakeGateway(BaseHTTPRequestHandler):
-    """The SMS provider: records what it gets, answers with the status the test asks for."""
-
-    received: list[dict] = []
-    status = 200
-
-    def do_POST(self) -> None:
-        length = int(self.headers["Content-Length"])
-        FakeGateway.received.append(
-            {
-                "body": json.loads(self.rfile.read(length)),
-                "authorization": self.headers["Authorization"],
-                "content_type": self.headers["Content-Type"],
-            }
-        )
-        self.send_response(FakeGateway.status)
-        self.end_headers()
-        self.wfile.write(b'{"ok": true}')
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
-def gateway(settings) -> Iterator[type[FakeGateway]]:
-    FakeGateway.received = []
-    FakeGateway.status = 200
-    server = HTTPServer(("127.0.0.1", 0), FakeGateway)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    settings.SMS_BACKEND = "http"
-    settings.SMS_GATEWAY_URL = f"http://127.0.0.1:{server.server_port}/send"
-    settings.SMS_GATEWAY_KEY = "gateway-secret"
-    yield FakeGateway
-    server.shutdown()
-    server.server_close()
+def gateway(settings) -> Iterator[Gateway]:
+    with running_gateway() as gateway:
+        settings.SMS_BACKEND = "http"
+        settings.SMS_GATEWAY_URL = gateway.url
+        settings.SMS_GATEWAY_KEY = "gateway-secret"
+        yield gateway
 
 
 def test_locmem_keeps_messages_in_the_outbox(settings):
     settings.SMS_BACKEND = "locmem"
-    send_sms(phone="+8613800138000", text="您的验证码为123456")
+    sms.send(phone="+8613800138000", text="您的验证码为123456")
     assert [(m.phone, m.text) for m in sms.outbox] == [("+8613800138000", "您的验证码为123456")]
-
-
-def test_waits_for_the_transaction_to_commit(settings):
-    settings.SMS_BACKEND = "locmem"
-    with transaction.atomic():
-        send_sms(phone="+8613800138000", text="一")
-        assert sms.outbox == []
-    assert len(sms.outbox) == 1
-
-
-def test_sends_nothing_when_the_transaction_rolls_back(settings):
-    settings.SMS_BACKEND = "locmem"
-
-    def send_then_fail() -> None:
-        with transaction.atomic():
-            send_sms(phone="+8613800138000", text="一")
-            raise RuntimeError
-
-    with pytest.raises(RuntimeError):
-        send_then_fail()
-    assert sms.outbox == []
 
 
 def test_console_prints_phone_and_text(settings, capsys):
     settings.SMS_BACKEND = "console"
-    send_sms(phone="+8613800138000", text="您的验证码为123456")
+    sms.send(phone="+8613800138000", text="您的验证码为123456")
     assert "[SMS to +8613800138000] 您的验证码为123456" in capsys.readouterr().out
 
 
 def test_file_appends_one_json_line_per_message(settings, tmp_path):
     settings.SMS_BACKEND = "file"
     settings.SMS_FILE_PATH = tmp_path / "sms" / "outbox.jsonl"
-    send_sms(phone="+8613800138000", text="第一条")
-    send_sms(phone="+8613900139000", text="第二条")
+    sms.send(phone="+8613800138000", text="第一条")
+    sms.send(phone="+8613900139000", text="第二条")
     lines = settings.SMS_FILE_PATH.read_text(encoding="utf-8").splitlines()
     assert [json.loads(line)["phone"] for line in lines] == ["+8613800138000", "+8613900139000"]
     assert json.loads(lines[0])["text"] == "第一条"
@@ -111,7 +56,7 @@ def test_recent_messages_reads_the_file_newest_first(settings, tmp_path):
     settings.SMS_FILE_PATH = tmp_path / "outbox.jsonl"
     assert recent_messages() == []
     for n in range(3):
-        send_sms(phone="+8613800138000", text=f"第{n}条")
+        sms.send(phone="+8613800138000", text=f"第{n}条")
     assert [m.text for m in recent_messages(limit=2)] == ["第2条", "第1条"]
 
 
@@ -120,8 +65,8 @@ def test_recent_messages_is_none_for_the_console(settings):
     assert recent_messages() is None
 
 
-def test_http_posts_json_with_the_key(gateway):
-    send_sms(phone="+8613800138000", text="您的验证码为123456")
+def test_http_posts_json_with_the_key_and_returns_the_gateway_id(gateway):
+    assert sms.send(phone="+8613800138000", text="您的验证码为123456") == "gw-1"
     assert gateway.received == [
         {
             "body": {"phone": "+8613800138000", "text": "您的验证码为123456"},
@@ -131,19 +76,31 @@ def test_http_posts_json_with_the_key(gateway):
     ]
 
 
-def test_http_refusal_is_logged_not_raised(gateway, caplog):
+def test_http_refusal_raises_for_the_outbox_to_retry(gateway):
     gateway.status = 500
-    send_sms(phone="+8613800138000", text="您的验证码为123456")
-    assert len(gateway.received) == 1
-    assert "SMS to +8613800138000 was not accepted" in caplog.text
+    with pytest.raises(SmsError, match="gateway answered 500"):
+        sms.send(phone="+8613800138000", text="您的验证码为123456")
 
 
-def test_http_unreachable_gateway_is_logged(settings, caplog):
+def test_http_slow_answer_is_a_failure_after_the_timeout(gateway, settings):
+    settings.SMS_GATEWAY_TIMEOUT = 0.2
+    gateway.delay = 1
+    with pytest.raises(SmsError, match="unreachable"):
+        sms.send(phone="+8613800138000", text="x")
+
+
+def test_http_unreachable_gateway_raises(settings):
     settings.SMS_BACKEND = "http"
     settings.SMS_GATEWAY_URL = "http://127.0.0.1:9/send"  # discard port: nothing listens
     settings.SMS_GATEWAY_KEY = "k"
-    send_sms(phone="+8613800138000", text="x")
-    assert "was not accepted" in caplog.text
+    with pytest.raises(SmsError, match="unreachable"):
+        sms.send(phone="+8613800138000", text="x")
+
+
+def test_gateway_message_id_is_read_from_a_json_answer():
+    assert sms.gateway_message_id(b'{"message_id": 42}') == "42"
+    assert sms.gateway_message_id(b"OK") == ""
+    assert sms.gateway_message_id(b"[1]") == ""
 
 
 def _load_settings(**env: str) -> subprocess.CompletedProcess:

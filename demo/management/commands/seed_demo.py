@@ -19,7 +19,6 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.test import override_settings
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from PIL import Image, ImageDraw
@@ -27,6 +26,7 @@ from PIL import Image, ImageDraw
 from accounts import staff_otp
 from accounts.models import User
 from applications import demo
+from messaging import outbox
 from plans.models import Announcement, AnnouncementAttachment, Plan, PlanProject
 from projects.models import District, FloorPlan, FloorPlanPhoto, Project, ProjectPhoto, RentItem
 from rentcenter import sms
@@ -230,8 +230,9 @@ class Command(BaseCommand):
     def handle(self, *args, with_accounts: bool = False, **options) -> None:
         if with_accounts and not settings.DEBUG:
             raise CommandError("演示账号只能在 DEBUG 模式下创建。")
-        # Demo people have made-up numbers: their texts stay in memory, never sent.
-        with override_settings(SMS_BACKEND="locmem"), transaction.atomic():
+        # Demo people have made-up numbers: their texts stay in memory, never sent (the outbox
+        # marks them 已发送 at commit, inside the block).
+        with outbox.kept_in_memory(), transaction.atomic():
             if with_accounts:
                 for phone, password, role in DEMO_ACCOUNTS:
                     seed_account(phone, password, role)
