@@ -20,6 +20,7 @@ from applications.models import (
     RegistrationEvent,
     new_reference,
 )
+from applications.tasks import render_record_ahead
 from messaging.outbox import Kind, queue_text
 from plans.models import Plan, PlanProject
 from rentcenter import crypto
@@ -92,7 +93,9 @@ def register(
         return _duplicate(existing) if existing else Outcome(None, failed_conditions=failed)
     for _attempt in range(3):
         try:
-            return Outcome(_create(applicant, plan, offering, info), created=True)
+            registration = _create(applicant, plan, offering, info)
+            render_record_ahead(registration)
+            return Outcome(registration, created=True)
         except IntegrityError:
             existing = _active(applicant, plan)
             if existing:

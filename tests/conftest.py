@@ -130,6 +130,14 @@ def _tasks_at_commit():
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _no_record_pdfs_ahead():
+    """Registrations and decisions do not render their PDF ahead (a WeasyPrint rendering each,
+    on the immediate backend); tests/applications/test_pdf_ahead.py turns it on."""
+    with override_settings(RECORD_PDF_AHEAD=False):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _empty_outbox():
     from rentcenter import sms

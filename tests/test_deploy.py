@@ -16,6 +16,8 @@ from tests.rentcenter.test_settings import run_settings
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
 APP_SERVICES = ("release", "web", "worker")
+
+
 @pytest.fixture(scope="module")
 def compose() -> dict:
     return yaml.safe_load((DEPLOY / "compose.yaml").read_text())
