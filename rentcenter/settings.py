@@ -634,6 +634,10 @@ if REDIS_URL:
         "JOB_CLASS": "django_tasks_rq.Job",
     }
     INSTALLED_APPS += ["django_rq"]
+    # No RQ dashboard in admin: django-rq would register it in our admin site, and its
+    # stats.json answers any is_staff session, so a password without the second factor read
+    # it (tests/accounts/test_second_factor.py). Queue lengths: `manage.py rqstats`, /metrics.
+    RQ_SHOW_ADMIN_LINK = False
 
 # A worker holds a text it is sending for this long; one that died mid-send lets it go then.
 # Longer than the gateway's timeout, so a slow answer is not taken for a dead worker.
