@@ -111,6 +111,9 @@ def production_env(database: str, port: int) -> dict[str, str]:
         "SMS_FILE_PATH": str(WORK / f"{database}-sms.jsonl"),
         # Texts leave through the outbox and an RQ worker, as in production.
         "TASKS_BACKEND": "rq",
+        # In production the records' PDFs are rendered ahead by workers on hosts of their own;
+        # on this one machine they would take the cores the measured web workers need.
+        "RECORD_PDF_AHEAD": "0",
         "LOG_LEVEL": "WARNING",
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         # Method, path, status and where a redirect leads: the server's own account of what it
