@@ -6,7 +6,6 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 from rq import SimpleWorker
 
 from messaging import outbox
@@ -64,7 +63,7 @@ def test_the_worker_sweeps_up_texts_whose_task_was_lost(queues, now):
         phone="+8613800138000",
         text="您已成功登记",
         kind=OutboxMessage.Kind.REGISTRATION,
-        next_attempt_at=timezone.now() - timedelta(minutes=10),
+        next_attempt_at=now - timedelta(minutes=10),
     )
     run_worker()  # its first maintenance enqueues the sweep, which enqueues the row
     lost.refresh_from_db()
