@@ -368,7 +368,9 @@ def check(database: str, base: str, data: dict, rows: list[Row]) -> list[str]:
     ]
     with psycopg.connect(f"postgres://postgres@127.0.0.1:5432/{database}") as connection:
         one = lambda sql: connection.execute(sql).fetchone()[0]  # noqa: E731
-        active = "progress <> 'cancelled'"
+        # Active as 已登记人数 counts it: neither cancelled nor rejected (the demo data holds
+        # rejected registrations in the open plan; a rejected applicant may register again).
+        active = "progress NOT IN ('cancelled', 'rejected')"
         load = "applicant_id IN (SELECT id FROM accounts_user WHERE phone LIKE '+86136%')"
         registered = one(
             f"SELECT count(*) FROM applications_registration WHERE {active} AND {load}"

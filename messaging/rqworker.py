@@ -10,7 +10,8 @@ takes a lock, and the sweep only enqueues rows no one holds.
 import logging
 
 from django.conf import settings
-from rq import Worker
+from django.db import close_old_connections
+from rq import SimpleWorker
 
 logger = logging.getLogger(__name__)
 
@@ -36,5 +37,17 @@ class OutboxMixin:
             logger.exception("The SMS outbox sweep could not be enqueued")
 
 
-class OutboxWorker(OutboxMixin, Worker):
-    """RQ's forking worker, with the scheduler and the outbox sweep."""
+class OutboxWorker(OutboxMixin, SimpleWorker):
+    """RQ's worker that runs each job in the worker's own process, with the scheduler and the
+    outbox sweep. Not the forking worker: a text is a short job, and a fork with a new PostgreSQL
+    connection for each cost more than sending it (and a forked child would load the PDF fonts
+    again for every record it renders ahead). As Django does around a request, connections are
+    checked before a job and closed after it when stale or broken, so a worker outlives a
+    database restart."""
+
+    def execute_job(self, job, queue) -> None:
+        close_old_connections()
+        try:
+            super().execute_job(job, queue)
+        finally:
+            close_old_connections()

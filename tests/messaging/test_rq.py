@@ -77,3 +77,21 @@ def test_the_production_worker_runs_the_scheduler_for_retries(queues):
     assert type(worker).__name__ == "OutboxWorker"
     assert worker.maintenance_interval == settings.OUTBOX_SWEEP_SECONDS
     assert worker.job_class.__module__ == "django_tasks_rq.backend"
+
+
+def test_the_production_worker_runs_jobs_in_its_process_between_connection_checks(
+    queues, monkeypatch
+):
+    """No fork and no new database connection for each text; stale connections are closed
+    around every job, as around a request, so the worker outlives a database restart."""
+    import django_rq
+
+    from messaging import rqworker
+
+    worker = django_rq.get_worker("high", "default")
+    assert isinstance(worker, SimpleWorker)
+    calls = []
+    monkeypatch.setattr(rqworker, "close_old_connections", lambda: calls.append("check"))
+    monkeypatch.setattr(SimpleWorker, "execute_job", lambda self, job, queue: calls.append("job"))
+    worker.execute_job(None, None)
+    assert calls == ["check", "job", "check"]
