@@ -1,10 +1,12 @@
 """配租登记: registering an applicant for one project of a plan (manual section 五)."""
 
+import hashlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F
 from django.utils import timezone
@@ -113,6 +115,7 @@ class PlansState:
     submitted: frozenset[int]
     registered: dict[int, str]  # plan id → 目前进度
     rejected: dict[int, str] = field(default_factory=dict)  # plan id → 不通过原因
+    latest_info: dict[int, int] = field(default_factory=dict)  # plan id → latest form's id
 
     def may_register(self, plan_id: int) -> bool:
         """Submitted the plan's form and holds no registration but, perhaps, a rejected one."""
@@ -136,8 +139,8 @@ def plans_state(applicant: User, plan_ids: Iterable[int]) -> PlansState:
     # Table names come from the models; every value is a parameter.
     sql = " ".join(
         [
-            f"SELECT plan_id, '', '', 0 FROM {infos}",  # noqa: S608
-            f"WHERE applicant_id = %s AND plan_id IN ({marks})",
+            f"SELECT plan_id, '', '', MAX(id) FROM {infos}",  # noqa: S608
+            f"WHERE applicant_id = %s AND plan_id IN ({marks}) GROUP BY plan_id",
             f"UNION SELECT plan_id, progress, rejection_reason, id FROM {registrations}",  # noqa: S608
             f"WHERE applicant_id = %s AND progress <> %s AND plan_id IN ({marks})",
         ]
@@ -158,6 +161,7 @@ def plans_state(applicant: User, plan_ids: Iterable[int]) -> PlansState:
             registered[plan_id] = progress
     return PlansState(
         submitted=frozenset(plan_id for plan_id, progress, *_ in rows if not progress),
+        latest_info={plan_id: info_id for plan_id, progress, _, info_id in rows if not progress},
         registered=registered,
         rejected={
             plan_id: reason
@@ -177,21 +181,48 @@ def progress_of(value: str) -> Progress | None:
 
 
 def unmet_rules(
-    applicant: User, plans: dict[int, Plan], today: date
+    applicant: User, plans: dict[int, Plan], today: date, latest_info: dict[int, int]
 ) -> dict[int, tuple[tuple[str, bool], ...]]:
     """您目前不满足: for each plan (its screening fields set), the rules the applicant's latest
-    submitted form for it fails, as (sentence, fixable by editing the form). One query."""
-    if not plans:
-        return {}
-    infos = ApplicationInfo.objects.latest_by_plan(applicant, list(plans))
-    return {
-        plan_id: tuple(
-            (failure.sentence, failure.fixable)
-            for failure in eligibility.failures(plan=plan, info=infos[plan_id], today=today)
-        )
+    submitted form for it (`latest_info`, from plans_state) fails, as (sentence, fixable by
+    editing the form).
+
+    A submitted version never changes, so the answer for one version, one set of rules and one
+    day is kept in the shared cache: a signed-in visitor's pages cost a cache read, and one
+    query for the forms only when a version, a rule or the day is new."""
+    keys = {
+        plan_id: _unmet_key(latest_info[plan_id], plan, today)
         for plan_id, plan in plans.items()
-        if plan_id in infos
+        if plan_id in latest_info
     }
+    kept = cache.get_many(list(keys.values())) if keys else {}
+    unmet = {plan_id: kept[key] for plan_id, key in keys.items() if key in kept}
+    missing = [plan_id for plan_id in keys if plan_id not in unmet]
+    if missing:
+        infos = ApplicationInfo.objects.latest_by_plan(applicant, missing)
+        found = {
+            plan_id: tuple(
+                (failure.sentence, failure.fixable)
+                for failure in eligibility.failures(
+                    plan=plans[plan_id], info=infos[plan_id], today=today
+                )
+            )
+            for plan_id in missing
+            if plan_id in infos
+        }
+        cache.set_many({keys[plan_id]: value for plan_id, value in found.items()}, UNMET_SECONDS)
+        unmet.update(found)
+    return unmet
+
+
+# A day at most: the day is part of the key (ages and graduation limits move with it).
+UNMET_SECONDS = 24 * 3600
+
+
+def _unmet_key(info_id: int, plan: Plan, today: date) -> str:
+    rules = repr(tuple(getattr(plan, name) for name in eligibility.PLAN_FIELDS))
+    digest = hashlib.sha256(rules.encode()).hexdigest()[:16]
+    return f"unmet:{info_id}:{digest}:{today.isoformat()}"
 
 
 def _active(applicant: User, plan: Plan) -> Registration | None:

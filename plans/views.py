@@ -103,8 +103,9 @@ def _unmet_rules(
     request: HttpRequest, plans: list[dict[str, Any]], state: PlansState
 ) -> dict[int, tuple[tuple[str, bool], ...]]:
     """您目前不满足: for each plan the visitor could register for now with the form they
-    submitted, the rules that form fails, as (sentence, fixable by editing the form). One
-    query for all the plans, and none when there is nothing to register for."""
+    submitted, the rules that form fails, as (sentence, fixable by editing the form): a cache
+    read, a query only for a form or rules not seen yet today, nothing when there is nothing to
+    register for."""
     if not request.user.is_authenticated:
         return {}
     candidates = {
@@ -112,7 +113,7 @@ def _unmet_rules(
         for plan in plans
         if plan["is_registration_open"] and state.may_register(plan["pk"])
     }
-    return unmet_rules(request.user, candidates, timezone.localdate())
+    return unmet_rules(request.user, candidates, timezone.localdate(), state.latest_info)
 
 
 def _listed(value: Any) -> Any:

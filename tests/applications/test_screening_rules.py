@@ -13,6 +13,7 @@ from django.urls import reverse
 from applications import eligibility
 from applications.models import Registration
 from plans.models import Education, HukouRequirement, Plan
+from tests.clock import beijing
 from tests.factories import make_applicant, make_info, make_plan
 
 pytestmark = pytest.mark.django_db
@@ -145,6 +146,48 @@ def test_the_notice_costs_one_query_however_many_plans():
     for plan in plans:
         make_info(too_old, plan)
     assert queries_for(too_old, notices=5) == queries_for(make_applicant(), notices=0) + 1
+
+
+def test_the_next_page_reads_the_notice_from_the_cache():
+    """A submitted version never changes: the second page of the day costs no query for it."""
+    plans = [make_plan(max_age=35) for _ in range(3)]
+    Client().get("/")  # warm the page
+    too_old = make_applicant(birth=date(1980, 1, 1))
+    for plan in plans:
+        make_info(too_old, plan)
+    client = signed_in_as(too_old)
+    client.get("/records/")  # the session's clock starts
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            html = client.get("/").content.decode()
+        assert html.count("您目前不满足：") == 3
+        return len(captured.captured_queries)
+
+    assert queries() == queries() + 1
+
+
+def test_a_new_version_of_the_form_is_screened_again():
+    plan = make_plan(requires_no_home=True)
+    owner = make_applicant()
+    make_info(owner, plan, housing_status="owns")
+    client = signed_in_as(owner)
+    assert "申请人在本市名下不得有住房" in client.get("/").content.decode()
+    make_info(owner, plan, housing_status="none")  # 修改填报信息: version 2
+    assert "您目前不满足" not in client.get("/").content.decode()
+
+
+def test_a_birthday_at_midnight_changes_the_notice(time_machine):
+    """The day is part of what is kept: at 00:00 Beijing time an applicant turning 36 reads
+    the age rule, though the form and the rules did not change."""
+    time_machine.move_to(beijing(2026, 6, 1, 23, 59), tick=False)
+    plan = make_plan(min_age=18, max_age=35)
+    turning = make_applicant(birth=date(1990, 6, 2))
+    make_info(turning, plan)
+    client = signed_in_as(turning)
+    assert "您目前不满足" not in client.get("/").content.decode()
+    time_machine.move_to(beijing(2026, 6, 2, 0, 0, 30), tick=False)
+    assert "申请人年龄须在 18 至 35 周岁之间" in client.get("/").content.decode()
 
 
 def test_the_refusal_tells_what_editing_can_and_cannot_change():
