@@ -148,8 +148,9 @@ def test_the_notice_costs_one_query_however_many_plans():
     assert queries_for(too_old, notices=5) == queries_for(make_applicant(), notices=0) + 1
 
 
-def test_the_next_page_reads_the_notice_from_the_cache():
-    """A submitted version never changes: the second page of the day costs no query for it."""
+def test_the_next_page_reads_the_notice_from_the_cache(now):
+    """A submitted version never changes: the second page of the day costs no query for it
+    (the clock stands still: the day is part of what is kept)."""
     plans = [make_plan(max_age=35) for _ in range(3)]
     Client().get("/")  # warm the page
     too_old = make_applicant(birth=date(1980, 1, 1))
