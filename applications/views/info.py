@@ -26,7 +26,13 @@ from applications.forms import (
     required_document_kinds,
     shown_id_number,
 )
-from applications.models import ApplicationDraft, ApplicationInfo, DocumentKind, MaritalStatus
+from applications.models import (
+    ApplicationDraft,
+    ApplicationInfo,
+    DocumentKind,
+    MaritalStatus,
+    Relation,
+)
 from plans.models import Plan
 from rentcenter.forms import summary_errors
 from rentcenter.http import HtmxHttpRequest
@@ -78,7 +84,7 @@ def _form_context(request: HttpRequest, plan: Plan, draft: ApplicationDraft, **b
     blocks = document_blocks(
         plan,
         drafts.attached_documents(draft),
-        marital_status=form["marital_status"].value(),
+        marital_status=bound.get("marital_status") or form["marital_status"].value(),
         upload_errors=bound.get("upload_errors", {}),
         missing=bound.get("missing", []),
     )
@@ -237,16 +243,44 @@ def fill(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 
 @require_POST
+@vary_on_headers("HX-Request")
 @real_name_required
-def save_draft(request: HttpRequest, plan_id: int) -> HttpResponse:
-    """暂存: keep what is typed without submitting."""
+def save_draft(request: HtmxHttpRequest, plan_id: int) -> HttpResponse:
+    """暂存: keep what is typed without submitting. The form's script posts here as the
+    applicant types (htmx request: the 已暂存 line is the answer); without JavaScript the 暂存
+    button and the Enter key post here, and the form comes back with the same line."""
+    if request.htmx or request.POST.get("via") == "beacon":
+        # A beacon (the page closing with edits unsaved) carries no header, and no one reads
+        # its answer: no flash message either.
+        return _autosave(request, plan_id)
     plan = _fillable_plan(request, plan_id)
     if isinstance(plan, HttpResponse):
         return plan
     _, upload_errors = _keep(request, plan)
     _report_upload_errors(request, upload_errors)
-    messages.success(request, "已暂存，您可以稍后继续填写。暂存的信息尚未提交。")
+    if request.POST.get("via") == "enter":
+        messages.success(request, "已暂存。在填报页按回车键只会暂存您的填写，不会提交或删除任何内容。")
+    else:
+        messages.success(request, "已暂存，您可以稍后继续填写。暂存的信息尚未提交。")
     return redirect("applications:fill", plan.pk)
+
+
+def _autosave(request: HtmxHttpRequest, plan_id: int) -> HttpResponse:
+    """自动暂存: the fields as typed (files travel on their own, as soon as they are chosen).
+    A form that cannot be saved now answers 409 with the reason, shown where 已暂存 was."""
+    plan = public_plan_or_404(plan_id)
+    refusal = ""
+    if not plan.is_info_open:
+        refusal = "信息填报已结束，未能暂存。"
+    elif drafts.already_submitted(request.user, plan, request.POST.get("submission_key", "")):
+        refusal = "该信息已提交。"  # a save that left before 提交 and arrived after it
+    elif drafts.has_active_registration(request.user, plan):
+        refusal = "您已登记该配租计划，未能暂存。"
+    if refusal:
+        return HttpResponse(refusal, status=409, content_type="text/plain; charset=utf-8")
+    draft = drafts.load(request.user, plan)
+    drafts.keep_typed(draft, request.POST)
+    return render(request, "applications/includes/autosave_status.html", {"draft": draft})
 
 
 @require_POST
@@ -266,12 +300,48 @@ def add_member(request: HttpRequest, plan_id: int) -> HttpResponse:
 @require_POST
 @real_name_required
 def remove_member(request: HttpRequest, plan_id: int, index: int) -> HttpResponse:
+    """删除此成员, the member's own button: what is typed is kept first, then the applicant
+    confirms on a page of its own (a blank row, holding nothing, simply goes)."""
     plan = _fillable_plan(request, plan_id)
     if isinstance(plan, HttpResponse):
         return plan
-    _, upload_errors = _keep(request, plan, drop_member=index)
+    _, upload_errors = _keep(request, plan)
     _report_upload_errors(request, upload_errors)
-    return redirect(reverse("applications:fill", args=[plan.pk]) + "#family")
+    position = drafts.kept_position(request.POST, index)
+    if position is None:
+        return redirect(reverse("applications:fill", args=[plan.pk]) + "#family")
+    return redirect("applications:confirm_remove_member", plan.pk, position)
+
+
+@require_http_methods(["GET", "POST"])
+@real_name_required
+def confirm_remove_member(request: HttpRequest, plan_id: int, position: int) -> HttpResponse:
+    """确认删除家庭成员: the member as saved, 确认删除 or 返回填报."""
+    plan = _fillable_plan(request, plan_id)
+    if isinstance(plan, HttpResponse):
+        return plan
+    back = reverse("applications:fill", args=[plan.pk]) + "#family"
+    draft = drafts.load(request.user, plan)
+    members = draft.data.get("members", [])
+    member = members[position] if position < len(members) else None
+    # The name the page showed: another tab may have changed the rows since.
+    if member is None or (request.method == "POST" and request.POST.get("name") != member["name"]):
+        messages.warning(request, "家庭成员已有变化，未删除任何人，请在填报页重新操作。")
+        return redirect(back)
+    shown = {
+        "name": member["name"],
+        "relation": Relation(member["relation"]).label
+        if member["relation"] in Relation.values
+        else member["relation"],
+        "id_number": shown_id_number(member["id_token"]),
+        "number": position + 1,
+    }
+    if request.method == "POST":
+        drafts.remove_member(draft, position)
+        messages.success(request, f"已删除家庭成员 {member['name'] or shown['number']}。")
+        return redirect(back)
+    context = {"plan": plan, "member": shown, "position": position, "back": back}
+    return render(request, "applications/confirm_remove_member.html", context)
 
 
 @require_POST
@@ -287,13 +357,17 @@ def upload(request: HtmxHttpRequest, plan_id: int) -> HttpResponse:
         _report_upload_errors(request, drafts.add_uploads(draft, request.FILES))
         return redirect("applications:fill", plan.pk)
     kind = request.POST.get("kind", "")
-    marital = draft.data.get("fields", {}).get("marital_status", "")
+    # The answer on the screen, saved or not: the block comes back marked as that answer makes
+    # it (婚姻证明 stays required with its * once 已婚 is chosen).
+    marital = request.POST.get("marital_status") or draft.data.get("fields", {}).get(
+        "marital_status", ""
+    )
     if kind not in shown_kinds(required_document_kinds(plan, marital_status=marital)):
         return HttpResponse(status=400)  # no such block on the form: store nothing
     errors = drafts.add_uploads(
         draft, MultiValueDict({f"upload_{kind}": request.FILES.getlist(f"upload_{kind}")})
     )
-    context = _form_context(request, plan, draft, upload_errors=errors)
+    context = _form_context(request, plan, draft, upload_errors=errors, marital_status=marital)
     block = next(b for b in context["document_kinds"] if b["kind"] == kind)
     return render(request, "applications/includes/document_kind.html", {**context, "block": block})
 
