@@ -259,7 +259,9 @@ def save_draft(request: HtmxHttpRequest, plan_id: int) -> HttpResponse:
     _, upload_errors = _keep(request, plan)
     _report_upload_errors(request, upload_errors)
     if request.POST.get("via") == "enter":
-        messages.success(request, "已暂存。在填报页按回车键只会暂存您的填写，不会提交或删除任何内容。")
+        messages.success(
+            request, "已暂存。在填报页按回车键只会暂存您的填写，不会提交或删除任何内容。"
+        )
     else:
         messages.success(request, "已暂存，您可以稍后继续填写。暂存的信息尚未提交。")
     return redirect("applications:fill", plan.pk)

@@ -274,7 +274,8 @@ def test_remove_member_keeps_typing_and_asks_to_confirm_before_dropping_the_row(
     second = id_number_for(date(2018, 9, 9), sequence=4, female=True)
     rows = {**member(0, "老大", "child", first), **member(1, "老二", "child", second)}
     url = reverse("applications:remove_member", args=[plan.pk, 0])
-    response = signed_in.post(url, form_data(employer="保存我", **{"members-TOTAL_FORMS": "2"}, **rows))
+    data = form_data(employer="保存我", **{"members-TOTAL_FORMS": "2"}, **rows)
+    response = signed_in.post(url, data)
     confirm = reverse("applications:confirm_remove_member", args=[plan.pk, 0])
     assert response.url == confirm
     draft = ApplicationDraft.objects.get()
@@ -399,7 +400,7 @@ def test_the_form_says_when_it_was_last_saved_and_how_it_keeps_typing(signed_in,
     assert "请随时点击页面底部的“暂存”" in html
     signed_in.post(reverse("applications:save_draft", args=[plan.pk]), form_data())
     html = signed_in.get(fill_url(plan)).content.decode()
-    assert f"已暂存 <time datetime=\"{MORNING.isoformat()}\">{MORNING:%H:%M}</time>" in html
+    assert f'已暂存 <time datetime="{MORNING.isoformat()}">{MORNING:%H:%M}</time>' in html
 
 
 def test_autosave_keeps_the_fields_and_answers_the_saved_line(signed_in, applicant, plan, now):
@@ -418,7 +419,8 @@ def test_a_beacon_as_the_page_closes_saves_without_a_message(signed_in, plan):
     response = signed_in.post(url, form_data(employer="关页前", via="beacon"))
     assert response.status_code == 200
     assert ApplicationDraft.objects.get().data["fields"]["employer"] == "关页前"
-    assert "已暂存" not in signed_in.get(reverse("plans:home")).content.decode().split("<main")[1][:400]
+    home = signed_in.get(reverse("plans:home")).content.decode()
+    assert "已暂存" not in home
 
 
 def test_autosave_refuses_after_submit_and_while_registered(signed_in, applicant, plan):
