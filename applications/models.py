@@ -10,7 +10,7 @@ drafts are replaced by versions, removed documents are only unlinked from the dr
 """
 
 import secrets
-from datetime import date, datetime
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models, transaction
@@ -284,10 +284,6 @@ class ApplicationInfo(models.Model):
         if hasattr(self, "member_count"):
             return 1 + self.member_count
         return 1 + len(self.family_members.all())
-
-    def age_on(self, day: date) -> int:
-        born = self.birth_date
-        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 class FamilyMember(models.Model):

@@ -215,6 +215,24 @@ def unmet_rules(
     return unmet
 
 
+def real_name_unmet(
+    person: User, plans: dict[int, Plan], today: date
+) -> dict[int, tuple[tuple[str, bool], ...]]:
+    """您目前不满足 before any form: for each plan (its screening fields set), the rules decided
+    on the person's 实名 data (age) that they fail, as unmet_rules gives them. No query: the
+    birth date is on the signed-in user."""
+    if not person.has_real_name:
+        return {}
+    found = {
+        plan_id: tuple(
+            (failure.sentence, failure.fixable)
+            for failure in eligibility.real_name_failures(plan=plan, person=person, today=today)
+        )
+        for plan_id, plan in plans.items()
+    }
+    return {plan_id: unmet for plan_id, unmet in found.items() if unmet}
+
+
 # A day at most: the day is part of the key (ages and graduation limits move with it).
 UNMET_SECONDS = 24 * 3600
 

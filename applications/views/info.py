@@ -12,12 +12,13 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.decorators import real_name_required
-from applications import documents, drafts
+from applications import documents, drafts, eligibility
 from applications.access import info_or_404, public_plan_or_404
 from applications.forms import (
     CONDITIONAL_KINDS,
@@ -97,6 +98,14 @@ def _form_context(request: HttpRequest, plan: Plan, draft: ApplicationDraft, **b
         ]
     return {
         "plan": plan,
+        # On the form's first screen: a rule the 实名 data decides (age) that the applicant
+        # fails is said before they fill in anything (issue 16).
+        "unmet": [
+            (failure.sentence, failure.fixable)
+            for failure in eligibility.real_name_failures(
+                plan=plan, person=user, today=timezone.localdate()
+            )
+        ],
         "draft": draft,
         "form": form,
         "family": family,
@@ -394,4 +403,13 @@ def submitted(request: HttpRequest, plan_id: int, reference: str) -> HttpRespons
     """The confirmation after 提交, with the reference number."""
     plan = public_plan_or_404(plan_id)
     submission = info_or_404(request, plan, reference)
-    return render(request, "applications/info_submitted.html", {"plan": plan, "info": submission})
+    # What is met and what is not, per condition, before anyone presses 立即登记 (issue 16).
+    assessments = eligibility.assess(plan=plan, info=submission, today=timezone.localdate())
+    context = {
+        "plan": plan,
+        "info": submission,
+        "met": [a for a in assessments if a.met],
+        "unmet": [a.failure for a in assessments if not a.met],
+        "fixable": any(a.failure.fixable for a in assessments if not a.met),
+    }
+    return render(request, "applications/info_submitted.html", context)

@@ -184,3 +184,43 @@ def test_a_spouse_listed_in_a_registration_is_told_the_family_rule(page: Page) -
     expect(page.get_by_text("吴大伟")).to_have_count(0)
     expect(page.get_by_text(first.number)).to_have_count(0)
     assert not Registration.objects.filter(applicant=wife).exists()
+
+
+def test_a_41_year_old_is_told_at_real_name_before_the_form(page: Page) -> None:
+    """Issue 16, item 3: the age rule is known at 实名 and said before any form is filled."""
+    from datetime import date
+
+    from tests.browser.accounts_steps import verify_real_name
+    from tests.factories import id_number_for, make_user
+
+    plan = make_plan(min_age=18, max_age=35, title="2026年第七批青年人才专项配租计划")
+    log_in_as(page, make_user())
+    page.goto("/")
+    page.locator(".plan-card", has_text=plan.title).get_by_role("link", name="填报信息").click()
+    verify_real_name(page, "周建国", id_number_for(date(1985, 1, 1)))  # 41 in 2026
+
+    # Back on the form: its first screen says it, before any field.
+    expect(page).to_have_url(re.compile(rf"/plans/{plan.pk}/info/edit/$"))
+    notice = page.locator(".screening-notice")
+    expect(notice).to_contain_text("您目前不满足：")
+    expect(notice).to_contain_text("申请人年龄须在 18 至 35 周岁之间")
+    expect(notice).to_contain_text("按实名认证的身份证信息判断，修改填报信息不能改变。")
+    assert (
+        notice.bounding_box()["y"]
+        < page.get_by_role("heading", name="基本情况").bounding_box()["y"]
+    )
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot(page, "issue16-age-on-the-form")
+
+    page.goto("/")
+    card = page.locator(".plan-card", has_text=plan.title)
+    expect(card.locator(".screening-notice")).to_contain_text("申请人年龄须在 18 至 35 周岁之间")
+    expect(card.get_by_text("立即登记")).to_have_attribute("aria-disabled", "true")
+    card.scroll_into_view_if_needed()
+    screenshot(page, "issue16-age-on-the-card")
+
+    page.goto("/accounts/profile/")
+    panel = page.locator("#plan-rules")
+    expect(panel).to_contain_text("按您实名认证的身份证信息，您不满足以下配租计划的条件：")
+    expect(panel.get_by_role("link", name=plan.title)).to_be_visible()
+    screenshot(page, "issue16-age-on-the-profile")
