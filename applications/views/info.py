@@ -7,6 +7,7 @@ never loses the applicant's work. Buttons other than 提交 post the same form t
 """
 
 import secrets
+from collections.abc import Sequence
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.decorators import real_name_required
+from accounts.models import User
 from applications import documents, drafts, eligibility
 from applications.access import info_or_404, public_plan_or_404
 from applications.forms import (
@@ -30,8 +32,11 @@ from applications.forms import (
 from applications.models import (
     ApplicationDraft,
     ApplicationInfo,
+    DocumentCheck,
     DocumentKind,
     MaritalStatus,
+    Progress,
+    Registration,
     Relation,
 )
 from plans.models import Plan
@@ -82,12 +87,15 @@ def _form_context(request: HttpRequest, plan: Plan, draft: ApplicationDraft, **b
     ]
     form = bound.get("form") or InfoForm(initial=fields, plan=plan)
     family = bound.get("family") or FamilyFormSet(initial=members, prefix=drafts.MEMBERS_PREFIX)
+    rejected = last_rejection(user, plan)
+    corrections = rejected.documents_to_correct() if rejected else []
     blocks = document_blocks(
         plan,
         drafts.attached_documents(draft),
         marital_status=bound.get("marital_status") or form["marital_status"].value(),
         upload_errors=bound.get("upload_errors", {}),
         missing=bound.get("missing", []),
+        corrections=corrections,
     )
     errors = []
     if bound.get("form"):
@@ -106,6 +114,8 @@ def _form_context(request: HttpRequest, plan: Plan, draft: ApplicationDraft, **b
                 plan=plan, person=user, today=timezone.localdate()
             )
         ],
+        "rejected": rejected,
+        "corrections": corrections,
         "draft": draft,
         "form": form,
         "family": family,
@@ -114,6 +124,21 @@ def _form_context(request: HttpRequest, plan: Plan, draft: ApplicationDraft, **b
         "error_summary": errors,
         "submission_key": request.POST.get("submission_key") or secrets.token_urlsafe(16),
     }
+
+
+def last_rejection(applicant: User, plan: Plan) -> Registration | None:
+    """The applicant's latest registration for the plan, if it was rejected: 修改填报信息 opens
+    with its reason and the reviewer's note beside each document to correct (issue 16). The
+    form is only open without an active registration, so the latest one not cancelled is
+    either this or none."""
+    latest = (
+        Registration.objects.of(applicant)
+        .filter(plan=plan)
+        .exclude(progress=Progress.CANCELLED)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    return latest if latest and latest.progress == Progress.REJECTED else None
 
 
 def shown_kinds(required: list[str]) -> list[DocumentKind]:
@@ -134,16 +159,23 @@ def document_blocks(
     upload_errors: dict[str, list[str]] | None = None,
     missing: list[str] | None = None,
     only_needed: bool = False,
+    corrections: Sequence[DocumentCheck] = (),
 ) -> list[dict]:
     """The 上传材料 blocks for these answers. only_needed (the htmx swap after an answer
-    changes) leaves out a conditional kind the answers do not call for, unless it holds files."""
+    changes) leaves out a conditional kind the answers do not call for, unless it holds files.
+    corrections are a rejected registration's 不符 checks: each note goes beside its document,
+    or, once that file is removed, at the top of its kind's block."""
     required = required_document_kinds(plan, marital_status=marital_status or "")
     upload_errors, missing = upload_errors or {}, missing or []
+    notes = {check.document_id: check.note for check in corrections}
     blocks = []
     for kind in shown_kinds(required):
         files = [d for d in attached if d.kind == kind]
         if only_needed and kind in CONDITIONAL_KINDS and kind not in required and not files:
             continue
+        for document in files:
+            document.review_note = notes.get(document.pk, "")
+        kept = {document.pk for document in files}
         blocks.append(
             {
                 "kind": kind,
@@ -153,6 +185,11 @@ def document_blocks(
                 "documents": files,
                 "errors": upload_errors.get(kind, [])
                 + (["请上传此项材料。"] if kind in missing else []),
+                "removed_notes": [
+                    check
+                    for check in corrections
+                    if check.document.kind == kind and check.document_id not in kept
+                ],
             }
         )
     return blocks
@@ -171,8 +208,13 @@ def document_blocks_view(request: HtmxHttpRequest, plan_id: int) -> HttpResponse
         return redirect(reverse("applications:fill", args=[plan.pk]) + "#documents")
     draft = drafts.load(request.user, plan)
     marital = request.GET.get("marital_status", "")
+    rejected = last_rejection(request.user, plan)
     blocks = document_blocks(
-        plan, drafts.attached_documents(draft), marital_status=marital, only_needed=True
+        plan,
+        drafts.attached_documents(draft),
+        marital_status=marital,
+        only_needed=True,
+        corrections=rejected.documents_to_correct() if rejected else [],
     )
     context = {"plan": plan, "document_kinds": blocks}
     return render(request, "applications/includes/document_blocks.html", context)

@@ -42,6 +42,7 @@ def record(request: HttpRequest, number: str) -> HttpResponse:
         "registration": registration,
         "info": registration.info,
         "events": registration.events.all(),
+        "corrections": registration.documents_to_correct(),
     }
     return render(request, "applications/record.html", context)
 
@@ -73,8 +74,8 @@ def cancel(request: HttpRequest, number: str) -> HttpResponse:
             return redirect(registration)
         messages.success(request, f"已取消登记 {registration.number}。")
         return redirect("applications:records")
-    if not registration.can_cancel():
-        messages.warning(request, "该登记当前不能取消。")
+    if refusal := registration.cancel_refusal():
+        messages.warning(request, refusal)
         return redirect(registration)
     return render(request, "applications/cancel.html", {"registration": registration})
 

@@ -224,3 +224,47 @@ def test_a_41_year_old_is_told_at_real_name_before_the_form(page: Page) -> None:
     expect(panel).to_contain_text("按您实名认证的身份证信息，您不满足以下配租计划的条件：")
     expect(panel.get_by_role("link", name=plan.title)).to_be_visible()
     screenshot(page, "issue16-age-on-the-profile")
+
+
+def test_a_rejected_applicant_reads_which_document_to_fix(page: Page) -> None:
+    """Issue 16, item 4: the reviewer's note reaches the record and, beside the file, the form."""
+    from applications import review
+    from applications.models import DocumentCheck
+
+    note = "社保缴纳证明照片模糊，看不清缴费月份"
+    applicant = make_applicant(name="孙丽")
+    plan = make_plan(title="2026年第八批保障性租赁住房专项配租计划")
+    make_info(applicant, plan)
+    registration = register(
+        applicant=applicant, plan=plan, offering=plan.plan_projects.get()
+    ).registration
+    reviewer = make_staff(group="资格审核员")
+    review.decide(registration, decision="start_review", by=reviewer)
+    DocumentCheck.objects.create(
+        registration=registration,
+        document=registration.info.documents.get(kind="contributions"),
+        verdict=DocumentCheck.Verdict.MISMATCH,
+        note=note,
+        checked_by=reviewer,
+    )
+    review.decide(registration, decision="reject", by=reviewer, reason="提交材料与填报信息不符")
+
+    log_in_as(page, applicant)
+    page.goto("/records/")
+    page.get_by_role("row", name=re.compile(registration.number)).get_by_role(
+        "link", name="查看"
+    ).click()
+    corrections = page.get_by_role("note", name="需要更正的材料")
+    expect(corrections).to_contain_text("社保或个税缴纳证明")
+    expect(corrections).to_contain_text(note)
+    expect(page.get_by_text(re.compile("登记截止时间为 .*，截止前您可以"))).to_be_visible()
+    screenshot(page, "issue16-record-document-note")
+
+    page.get_by_role("link", name="修改填报信息").click()
+    top = page.get_by_role("note", name="上次登记审核不通过")
+    expect(top).to_contain_text(note)
+    top.get_by_role("link", name="社保或个税缴纳证明").click()
+    block = page.locator("#documents-contributions")
+    expect(block.locator(".document__review")).to_have_text(f"审核意见：{note}")
+    expect(block.locator(".document", has_text="contributions.jpg")).to_contain_text(note)
+    screenshot(page, "issue16-form-document-note")
