@@ -243,6 +243,31 @@ def _unmet_key(info_id: int, plan: Plan, today: date) -> str:
     return f"unmet:{info_id}:{digest}:{today.isoformat()}"
 
 
+@dataclass(frozen=True)
+class Held:
+    """An applicant's registration that holds their place in a plan (neither cancelled nor
+    rejected): what 项目详情 shows where 立即登记 was."""
+
+    number: str
+    progress: Progress
+    project_id: int
+    project_name: str
+
+
+def held_registrations(applicant: User, plan_ids: Iterable[int]) -> dict[int, Held]:
+    """plan id → the applicant's active registration in it (at most one a plan, a database
+    constraint): one query on the applicant's own rows."""
+    rows = (
+        Registration.objects.of(applicant)
+        .active()
+        .filter(plan_id__in=list(plan_ids))
+        .values_list(
+            "plan_id", "number", "progress", "offering__project_id", "offering__project__name"
+        )
+    )
+    return {row[0]: Held(row[1], Progress(row[2]), row[3], row[4]) for row in rows}
+
+
 def _active(applicant: User, plan: Plan) -> Registration | None:
     return Registration.objects.of(applicant).active().filter(plan=plan).first()
 

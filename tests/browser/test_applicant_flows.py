@@ -268,3 +268,28 @@ def test_a_rejected_applicant_reads_which_document_to_fix(page: Page) -> None:
     expect(block.locator(".document__review")).to_have_text(f"审核意见：{note}")
     expect(block.locator(".document", has_text="contributions.jpg")).to_contain_text(note)
     screenshot(page, "issue16-form-document-note")
+
+
+def test_after_registering_every_project_of_the_plan_says_registered(page: Page) -> None:
+    """Issue 16, item 6: no 立即登记 for a plan one holds, on any of its projects."""
+    first, second = make_project(name="望京锦苑公寓"), make_project(name="酒仙桥青年公寓")
+    plan = make_plan(projects=[first, second], title="2026年第九批保障性租赁住房专项配租计划")
+    applicant = make_applicant(name="刘洋")
+    make_info(applicant, plan)
+    log_in_as(page, applicant)
+
+    page.goto(first.get_absolute_url())
+    page.locator("#offerings").get_by_role("link", name="立即登记").click()
+    page.get_by_role("button", name="确认登记").click()
+    expect(page.get_by_role("heading", name="登记成功")).to_be_visible()
+    number = Registration.objects.get(applicant=applicant).number
+
+    page.goto(second.get_absolute_url())
+    offering = page.locator("#offerings .offering", has_text=plan.title)
+    expect(offering.get_by_role("link", name="立即登记")).to_have_count(0)
+    expect(offering).to_contain_text(f"您已登记该计划的望京锦苑公寓，登记编号 {number}。")
+    offering.scroll_into_view_if_needed()
+    screenshot(page, "issue16-project-registered")
+    offering.get_by_role("link", name="查看配租记录").click()
+    expect(page.get_by_role("heading", name="配租记录详情")).to_be_visible()
+    expect(page.get_by_text(number).first).to_be_visible()
