@@ -86,4 +86,7 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
     registration = get_object_or_404(
         Registration.objects.select_related("plan", "offering__project"), verification_code=code
     )
-    return render(request, "applications/verify.html", {"registration": registration})
+    # The record as it stands now, and since when: a printout of a cancelled or rejected
+    # registration must not read as valid (issue 16).
+    context = {"registration": registration, "changed": registration.events.last()}
+    return render(request, "applications/verify.html", context)

@@ -293,3 +293,22 @@ def test_after_registering_every_project_of_the_plan_says_registered(page: Page)
     offering.get_by_role("link", name="查看配租记录").click()
     expect(page.get_by_role("heading", name="配租记录详情")).to_be_visible()
     expect(page.get_by_text(number).first).to_be_visible()
+
+
+def test_the_verify_page_of_a_cancelled_record_says_it_is_cancelled(page: Page) -> None:
+    """Issue 16, item 8: the QR code of an old printout leads to the record's state today."""
+    applicant = make_applicant(name="赵云")
+    plan = make_plan(title="2026年第十一批保障性租赁住房专项配租计划")
+    make_info(applicant, plan)
+    registration = register(
+        applicant=applicant, plan=plan, offering=plan.plan_projects.get()
+    ).registration
+    registration.cancel(by=applicant)
+
+    page.goto(f"/verify/{registration.verification_code}/")
+    status = page.get_by_role("status")
+    expect(status).to_contain_text("该配租登记记录存在，但已于")
+    expect(status).to_contain_text("由申请人取消，已失效。")
+    expect(page.get_by_text("真实有效")).to_have_count(0)
+    expect(page.locator(".facts")).to_contain_text("已取消")
+    screenshot(page, "issue16-verify-cancelled")
