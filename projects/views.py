@@ -79,7 +79,16 @@ def offerings_html(request: HtmxHttpRequest, project_id: int) -> str:
         counts = registered_counts(offering.pk for offering in offerings)
         for offering in offerings:
             offering.registered_count = counts[offering.pk]
-        context = {"project": project, "offerings": offerings, "seconds": OFFERINGS_SECONDS}
+        context = {
+            "project": project,
+            "offerings": offerings,
+            "seconds": OFFERINGS_SECONDS,
+            # Nothing changes by itself on a page of ended plans: no polling there.
+            "live": any(
+                offering.plan.state != offering.plan.RegistrationState.ENDED
+                for offering in offerings
+            ),
+        }
         html = render_to_string("projects/detail.html#offerings", context)
         now = timezone.now()
         changes = (offering.plan.next_change(now) for offering in offerings)

@@ -54,7 +54,7 @@ def _fillable_plan(request: HttpRequest, plan_id: int) -> Plan | HttpResponse:
             request, plan, ApplicationInfo.objects.latest_for(request.user, plan)
         )
     if drafts.has_active_registration(request.user, plan):
-        messages.warning(request, EDIT_LOCKED)
+        # 查看填报信息 says EDIT_LOCKED itself while locked: no flash message to repeat it.
         return redirect("applications:info", plan.pk)
     return plan
 
@@ -284,8 +284,7 @@ def fill(request: HttpRequest, plan_id: int) -> HttpResponse:
                 draft=draft, form=form, members=family.members, submission_key=key
             )
         except drafts.EditLocked:
-            messages.warning(request, EDIT_LOCKED)
-            return redirect("applications:info", plan.pk)
+            return redirect("applications:info", plan.pk)  # which says why
         return redirect("applications:submitted", plan.pk, result.info.reference)
     context = _form_context(
         request, plan, draft, form=form, family=family, upload_errors=upload_errors, missing=missing
