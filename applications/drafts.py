@@ -64,19 +64,10 @@ def attached_documents(draft: ApplicationDraft) -> list[Document]:
     return []
 
 
-def keep_typed(
-    draft: ApplicationDraft, post: QueryDict, *, drop_member: int | None = None
-) -> ApplicationDraft:
+def keep_typed(draft: ApplicationDraft, post: QueryDict) -> ApplicationDraft:
     """Save what the form holds, as typed, so a failed submit or a new visit loses nothing.
-
-    drop_member is the position of a family member row, as posted, to leave out (a blank row
-    whose 删除此成员 was pressed: it holds nothing to confirm).
-    """
-    members = [
-        _member_row(row)
-        for index, row in _posted_members(post)
-        if index != drop_member and _is_filled(row)
-    ]
+    Blank family member rows are left out (删除此成员 on one needs no confirmation)."""
+    members = [_member_row(row) for _, row in _posted_members(post) if _is_filled(row)]
     draft.data = {
         "fields": {name: _typed(post.get(name, "")) for name in INFO_FIELDS},
         "members": members,

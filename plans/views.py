@@ -115,13 +115,14 @@ def _unmet_rules(
         for plan in plans
         if plan["is_registration_open"] and state.may_register(plan["pk"])
     }
-    # Before any form: the rules the 实名 data decides (age) are known already, and are said
-    # on every plan still open to the applicant, so no one fills in a form in vain (issue 16).
+    # Before any form (or before registration opens): the rules the 实名 data decides (age)
+    # are known already, and are said on every plan still open to the applicant, so no one
+    # fills in a form in vain (issue 16).
     before_form = {
         plan["pk"]: _screened_plan(plan)
         for plan in plans
         if (plan["is_info_open"] or plan["is_registration_open"])
-        and plan["pk"] not in state.submitted
+        and plan["pk"] not in candidates
         and plan["pk"] not in state.registered
     }
     return {

@@ -220,11 +220,9 @@ def document_blocks_view(request: HtmxHttpRequest, plan_id: int) -> HttpResponse
     return render(request, "applications/includes/document_blocks.html", context)
 
 
-def _keep(
-    request: HttpRequest, plan: Plan, *, drop_member: int | None = None
-) -> tuple[ApplicationDraft, dict[str, list[str]]]:
+def _keep(request: HttpRequest, plan: Plan) -> tuple[ApplicationDraft, dict[str, list[str]]]:
     draft = drafts.load(request.user, plan)
-    drafts.keep_typed(draft, request.POST, drop_member=drop_member)
+    drafts.keep_typed(draft, request.POST)
     return draft, drafts.add_uploads(draft, request.FILES)
 
 

@@ -211,3 +211,18 @@ def test_after_submit_a_fixable_failure_offers_editing_and_an_eligible_one_regis
     assert "按本次填报的信息，本计划的登记条件您都满足：" in html
     assert "现在即可登记摇号" in html
     assert f'href="{reverse("applications:register", args=[plan.pk])}"' in html
+
+
+@pytest.mark.time_machine(MORNING, tick=False)
+def test_a_submitted_form_before_registration_opens_still_hears_the_age_rule():
+    plan = make_plan(
+        min_age=18,
+        max_age=35,
+        starts=MORNING + timedelta(days=3),
+        info_opens_at=MORNING - timedelta(days=1),
+    )
+    applicant = forty_one(MORNING.date())
+    make_info(applicant, plan)
+    html = signed_in(applicant).get(reverse("plans:home")).content.decode()
+    assert f"{AGE_RULE}，您现在 41 周岁。" in html
+    assert reverse("applications:info", args=[plan.pk]) in html  # 查看填报信息, not 修改
