@@ -10,7 +10,14 @@ from applications.models import Registration
 from applications.registration import register
 from tests.browser.accounts_steps import log_in_as
 from tests.browser.conftest import screenshot
-from tests.factories import make_applicant, make_info, make_plan, make_project, make_staff
+from tests.factories import (
+    image_bytes,
+    make_applicant,
+    make_info,
+    make_plan,
+    make_project,
+    make_staff,
+)
 
 REASON = "劳动合同照片与工作单位名称不一致，请核对后重新申请。"
 
@@ -118,6 +125,12 @@ def test_choosing_married_shows_the_marriage_upload_at_once(page: Page) -> None:
     expect(marriage).to_contain_text("已婚者必传")
     marriage.scroll_into_view_if_needed()
     screenshot(page, "issue12-form-married")
+    # Issue 16: the * stays once a file is uploaded, whether or not the answer was saved.
+    marriage.locator("input[type=file]").set_input_files(
+        files=[{"name": "marriage.jpg", "mimeType": "image/jpeg", "buffer": image_bytes()}]
+    )
+    expect(marriage.locator(".document", has_text="marriage.jpg")).to_be_visible()
+    expect(marriage.locator(".required")).to_have_count(1)
 
 
 def test_without_javascript_the_marriage_upload_is_shown_with_its_condition(
