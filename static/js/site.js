@@ -45,9 +45,11 @@
   }
 
   // Photo strips: 上一张 / 下一张 move the strip one photo (scroll snapping keeps it aligned);
-  // each is disabled at its end.
+  // each says it is unavailable at its end (aria-disabled, not disabled: a focused button
+  // that became disabled would drop the keyboard's focus).
   function watchGallery(controls) {
-    var strip = document.getElementById(controls.querySelector("[aria-controls]").getAttribute("aria-controls"));
+    var named = controls.querySelector("[aria-controls]");
+    var strip = named && document.getElementById(named.getAttribute("aria-controls"));
     if (!strip) return;
     var items = strip.children;
     var buttons = controls.querySelectorAll("[data-gallery-step]");
@@ -58,11 +60,13 @@
       var end = strip.scrollWidth - strip.clientWidth - 1;
       buttons.forEach(function (button) {
         var step = Number(button.getAttribute("data-gallery-step"));
-        button.disabled = step < 0 ? strip.scrollLeft <= 0 : strip.scrollLeft >= end;
+        var atEnd = step < 0 ? strip.scrollLeft <= 0 : strip.scrollLeft >= end;
+        button.setAttribute("aria-disabled", atEnd ? "true" : "false");
       });
     }
     buttons.forEach(function (button) {
       button.addEventListener("click", function () {
+        if (button.getAttribute("aria-disabled") === "true") return;
         var step = Number(button.getAttribute("data-gallery-step"));
         var index = Math.round(strip.scrollLeft / pitch()) + step;
         index = Math.max(0, Math.min(items.length - 1, index));

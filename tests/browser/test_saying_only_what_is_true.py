@@ -40,7 +40,8 @@ def test_the_photo_strip_moves_by_keyboard_with_its_buttons(page: Page) -> None:
     scrolled(page, lambda left: left > 0)
     expect(previous).to_be_enabled()
     page.keyboard.press("Enter")
-    expect(following).to_be_disabled()  # the last photo is in view
+    expect(following).to_be_disabled()  # the last photo is in view (aria-disabled)
+    expect(following).to_be_focused()  # and the keyboard's place is kept
     last, frame = strip.locator(".gallery__item").last.bounding_box(), strip.bounding_box()
     assert last["x"] + last["width"] <= frame["x"] + frame["width"] + 1  # wholly in view
     previous.focus()
