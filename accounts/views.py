@@ -4,6 +4,7 @@ a send address (htmx swaps the form in place; without JavaScript the page is dra
 
 import functools
 import time
+from collections.abc import Callable
 from functools import partial
 from types import SimpleNamespace
 from urllib.parse import urlencode
@@ -220,11 +221,24 @@ def logout(request: HttpRequest) -> HttpResponse:
     return redirect(settings.LOGOUT_REDIRECT_URL)
 
 
+# Parts of 个人中心 that a higher app adds for a verified applicant (applications: the open
+# plans whose rules the 实名 data already rules out). Accounts sits below them and imports none;
+# each adds its panel when its app is ready (`add_profile_panel`).
+PROFILE_PANELS: dict[str, Callable[[HttpRequest], str]] = {}
+
+
+def add_profile_panel(name: str, render: Callable[[HttpRequest], str]) -> None:
+    PROFILE_PANELS[name] = render
+
+
 @login_required
 @require_GET
 def profile(request: HttpRequest) -> HttpResponse:
     """个人中心-基本信息: the phone, the real-name state, and 立即实名 while not verified."""
-    context = {"form": RealNameForm(), "next": next_url(request)}
+    panels = []
+    if request.user.has_real_name:
+        panels = [html for render in PROFILE_PANELS.values() if (html := render(request))]
+    context = {"form": RealNameForm(), "next": next_url(request), "panels": panels}
     return render(request, "accounts/profile.html", context)
 
 

@@ -64,30 +64,55 @@ def attached_documents(draft: ApplicationDraft) -> list[Document]:
     return []
 
 
-def keep_typed(
-    draft: ApplicationDraft, post: QueryDict, *, drop_member: int | None = None
-) -> ApplicationDraft:
+def keep_typed(draft: ApplicationDraft, post: QueryDict) -> ApplicationDraft:
     """Save what the form holds, as typed, so a failed submit or a new visit loses nothing.
-
-    drop_member is the position of a family member row, as posted, to leave out (删除).
-    """
-    members = []
-    total = _int(post.get(f"{MEMBERS_PREFIX}-TOTAL_FORMS"), 0)
-    for index in range(min(total, 20)):
-        if index == drop_member:
-            continue
-        row = {
-            key: _typed(post.get(f"{MEMBERS_PREFIX}-{index}-{key}", ""))
-            for key in ("name", "relation", "id_number", "id_token")
-        }
-        if any(row[key] for key in ("name", "relation", "id_number")):
-            members.append(_member_row(row))
+    Blank family member rows are left out (删除此成员 on one needs no confirmation)."""
+    members = [_member_row(row) for _, row in _posted_members(post) if _is_filled(row)]
     draft.data = {
         "fields": {name: _typed(post.get(name, "")) for name in INFO_FIELDS},
         "members": members,
     }
     _save(draft)
     return draft
+
+
+def kept_position(post: QueryDict, index: int) -> int | None:
+    """Where the posted member row `index` stands among the rows keep_typed saves (blank rows
+    are not saved, so later rows move up); None when that row is blank."""
+    position = 0
+    for posted, row in _posted_members(post):
+        if not _is_filled(row):
+            continue
+        if posted == index:
+            return position
+        position += 1
+    return None
+
+
+def remove_member(draft: ApplicationDraft, position: int) -> dict[str, str] | None:
+    """删除此成员, once confirmed: the row at `position` of the saved draft leaves it."""
+    members = draft.data.get("members", [])
+    if not 0 <= position < len(members):
+        return None
+    removed = members.pop(position)
+    _save(draft)
+    return removed
+
+
+def _posted_members(post: QueryDict):
+    total = _int(post.get(f"{MEMBERS_PREFIX}-TOTAL_FORMS"), 0)
+    for index in range(min(total, 20)):
+        yield (
+            index,
+            {
+                key: _typed(post.get(f"{MEMBERS_PREFIX}-{index}-{key}", ""))
+                for key in ("name", "relation", "id_number", "id_token")
+            },
+        )
+
+
+def _is_filled(row: dict[str, str]) -> bool:
+    return any(row[key] for key in ("name", "relation", "id_number"))
 
 
 def _typed(value: str) -> str:

@@ -7,18 +7,43 @@ that quotes what the applicant declared, so the applicant knows exactly which co
 Rules are stated before they bite (PRODUCT.md): every rule also says, in public words, what it
 asks of this plan's applicants, and the 配租公告 and 项目详情 pages print `published(plan)`, made
 from the same RULES that `screen` runs, so a condition that is screened is always published.
-Some conditions come from the ID (age, from the birth date 实名认证 read): editing the form
-cannot change them, and the refusal says so.
+Each rule says what it is decided on (`Basis`): the applicant's 实名 data (age, from the birth
+date 实名认证 read from the ID number) or what they declared in 信息填报. A rule decided on the
+实名 data is known as soon as the applicant has verified their real name, before any form: the
+home page's plan card, 个人中心 and the form's first screen say so (`real_name_failures`), and
+no page suggests that 修改填报信息 could change it. A declared rule is checked on the submitted
+form, and its refusal says that correcting the form can change the outcome. Every sentence an
+applicant reads about a rule, the condition, the refusal and what can be done, comes from here.
 """
 
+import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 
 from applications.models import ApplicationInfo, HousingStatus
 from plans.models import Education, HukouRequirement, HukouType, Plan
 from projects.models import District
 from rentcenter.dates import format_day
+
+
+class Basis(enum.Enum):
+    """What a rule is decided on, and what the applicant can do about a refusal, per rule."""
+
+    REAL_NAME = "按实名认证的身份证信息判断，修改填报信息不能改变。"
+    DECLARED = "按您填报的信息判断；如填报有误，修改填报信息后可以再登记。"
+
+    @property
+    def remedy(self) -> str:
+        return self.value
+
+
+class RealNameFacts(Protocol):
+    """What 实名认证 read from the ID number: a User, or an ApplicationInfo's copy of it."""
+
+    birth_date: date
+
 
 Check = Callable[[Plan, ApplicationInfo, date], str | None]
 Describe = Callable[[Plan], str | None]
@@ -29,10 +54,15 @@ class Rule:
     """One condition a plan may set: what it says in public, and how a submission is checked."""
 
     name: str
-    check: Check
+    check: Check  # a REAL_NAME rule reads only the RealNameFacts of its second argument
     describe: Describe  # None when the plan does not set the condition
     fields: tuple[str, ...]  # the plan's fields that set it
-    from_id: bool = False  # the applicant's 实名 data decides it, not the form's answers
+    basis: Basis = Basis.DECLARED
+
+    @property
+    def from_id(self) -> bool:
+        """The applicant's 实名 data decides it, not the form's answers."""
+        return self.basis is Basis.REAL_NAME
 
 
 @dataclass(frozen=True)
@@ -40,10 +70,25 @@ class Failure:
     """A condition a submission does not meet, in the sentence the applicant reads."""
 
     sentence: str
-    fixable: bool  # 修改填报信息 can change the outcome
+    basis: Basis
+
+    @property
+    def fixable(self) -> bool:
+        """修改填报信息 can change the outcome."""
+        return self.basis is Basis.DECLARED
+
+    @property
+    def remedy(self) -> str:
+        return self.basis.remedy
 
     def __str__(self) -> str:
         return self.sentence
+
+
+def remedy(fixable: bool) -> str:
+    """The closing words of one unmet rule, from whether the form can change it (the pages that
+    keep (sentence, fixable) pairs in the cache)."""
+    return (Basis.DECLARED if fixable else Basis.REAL_NAME).remedy
 
 
 def _years_before(day: date, years: int) -> date:
@@ -53,8 +98,14 @@ def _years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
-def age(plan: Plan, info: ApplicationInfo, today: date) -> str | None:
-    years = info.age_on(today)
+def age_on(born: date, day: date) -> int:
+    """Full years on `day` of someone born on `born` (a birthday on 29 February counts from
+    1 March in other years)."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def age(plan: Plan, info: RealNameFacts, today: date) -> str | None:
+    years = age_on(info.birth_date, today)
     too_young = plan.min_age is not None and years < plan.min_age
     too_old = plan.max_age is not None and years > plan.max_age
     if not (too_young or too_old):
@@ -188,7 +239,7 @@ def _family_size_rule(plan: Plan) -> str | None:
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("age", age, _age_range, ("min_age", "max_age"), from_id=True),
+    Rule("age", age, _age_range, ("min_age", "max_age"), basis=Basis.REAL_NAME),
     Rule("hukou", hukou, _hukou_rule, ("hukou_requirement",)),
     Rule("no_home", no_home, _no_home_rule, ("requires_no_home",)),
     Rule("contributions", contributions, _contributions_rule, ("min_contribution_months",)),
@@ -210,9 +261,44 @@ def published(plan: Plan) -> list[str]:
 def failures(*, plan: Plan, info: ApplicationInfo, today: date) -> list[Failure]:
     """Every condition the submission fails, each saying whether the form can change it."""
     return [
-        Failure(sentence, fixable=not rule.from_id)
+        Failure(sentence, rule.basis)
         for rule in RULES
         if (sentence := rule.check(plan, info, today))
+    ]
+
+
+def real_name_failures(*, plan: Plan, person: RealNameFacts, today: date) -> list[Failure]:
+    """The conditions decided on 实名 data that this person fails, known before any form: what
+    the plan card, 个人中心 and the form's first screen tell a verified applicant."""
+    if person.birth_date is None:
+        return []
+    return [
+        Failure(sentence, rule.basis)
+        for rule in RULES
+        if rule.basis is Basis.REAL_NAME and (sentence := rule.check(plan, person, today))
+    ]
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """One condition the plan sets, for a submitted form: the public words, and the refusal
+    (None when it is met)."""
+
+    condition: str
+    failure: Failure | None
+
+    @property
+    def met(self) -> bool:
+        return self.failure is None
+
+
+def assess(*, plan: Plan, info: ApplicationInfo, today: date) -> list[Assessment]:
+    """每一条登记条件, met or not: the confirmation after 提交 states both."""
+    return [
+        Assessment(condition, Failure(sentence, rule.basis) if sentence else None)
+        for rule in RULES
+        if (condition := rule.describe(plan))
+        for sentence in [rule.check(plan, info, today)]
     ]
 
 

@@ -10,7 +10,7 @@ drafts are replaced by versions, removed documents are only unlinked from the dr
 """
 
 import secrets
-from datetime import date, datetime
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models, transaction
@@ -285,10 +285,6 @@ class ApplicationInfo(models.Model):
             return 1 + self.member_count
         return 1 + len(self.family_members.all())
 
-    def age_on(self, day: date) -> int:
-        born = self.birth_date
-        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
 
 class FamilyMember(models.Model):
     """家庭成员 of one info version; copied, not shared, between versions."""
@@ -451,12 +447,41 @@ class Registration(models.Model):
             .active()
         )
 
+    def documents_to_correct(self) -> "list[DocumentCheck]":
+        """The documents a reviewer found 不符, each with the reviewer's note, once this
+        registration is rejected: what the applicant corrects before registering again (the
+        record, its PDF and the top of 修改填报信息 show them). In the form's order."""
+        if self.progress != Progress.REJECTED:
+            return []
+        order = list(DocumentKind.values)
+        checks = self.document_checks.filter(verdict=DocumentCheck.Verdict.MISMATCH)
+        return sorted(
+            checks.select_related("document"),
+            key=lambda check: (order.index(check.document.kind), check.document.uploaded_at),
+        )
+
     def can_cancel(self, now: datetime | None = None) -> bool:
         """取消登记 only before review starts and while the plan's window is open."""
-        return (
-            self.progress == Progress.REGISTERED
-            and self.plan.registration_state(now) == Plan.RegistrationState.OPEN
-        )
+        return not self.cancel_refusal(now)
+
+    def cancel_refusal(self, now: datetime | None = None) -> str:
+        """Why 取消登记 is not offered, in the words the applicant reads ("" when it is).
+
+        A reviewer who has started on a registration has it in hand: cancelling under them
+        would waste the review and let an applicant step out of a rejection the plan may not
+        let them come back from (Plan.allows_registering_again). So 审核中 is not cancelled;
+        the applicant waits for the result (texted) and, if rejected, corrects and registers
+        again while the window is open."""
+        if self.progress == Progress.REVIEWING:
+            return (
+                "资格审核已开始，不能取消登记。审核结果会以短信通知您；"
+                "如需更正填报信息，请拨打技术支持电话。"
+            )
+        if self.progress != Progress.REGISTERED:
+            return f"当前进度为“{self.get_progress_display()}”，不能取消登记。"
+        if self.plan.registration_state(now) != Plan.RegistrationState.OPEN:
+            return "登记已结束，不能取消登记。"
+        return ""
 
     def can_register_again(self, now: datetime | None = None) -> bool:
         """重新登记 after 审核不通过: while the window is open, unless the plan forbids it.
@@ -475,13 +500,8 @@ class Registration(models.Model):
             )
         with transaction.atomic():
             locked = self._lock()
-            if not locked.can_cancel():
-                message = (
-                    "登记已结束，不能取消登记。"
-                    if locked.progress == Progress.REGISTERED
-                    else f"当前进度为“{locked.get_progress_display()}”，不能取消登记。"
-                )
-                raise InvalidTransition(locked.progress, Progress.CANCELLED, message)
+            if refusal := locked.cancel_refusal():
+                raise InvalidTransition(locked.progress, Progress.CANCELLED, refusal)
             locked._move_to(Progress.CANCELLED, by=by)
         self.refresh_from_db()
 

@@ -7,10 +7,15 @@ decides what to tell, and writes the text to the SMS outbox in the same transact
 
 from applications.models import Progress, Registration
 from messaging.outbox import Kind, queue_text
+from rentcenter.dates import format_when
 
 
 def decision_text(registration: Registration) -> str | None:
-    """The text for the registration's current 目前进度, or None if that progress has none."""
+    """The text for the registration's current 目前进度, or None if that progress has none.
+
+    A rejection says how many documents the reviewer found 不符 (their notes are on the record)
+    and, while the plan lets a rejected applicant register again and its window is open, until
+    when they can correct the form and register again: the window's end, date and time."""
     plan, project = registration.plan.title, registration.offering.project.name
     texts = {
         Progress.REVIEWING: f"您登记的“{plan}”{project}（{registration.number}）已进入资格审核。",
@@ -21,7 +26,16 @@ def decision_text(registration: Registration) -> str | None:
         ),
     }
     text = texts.get(registration.progress)
-    return text + "详情请登录配租平台查看配租记录。" if text else None
+    if text is None:
+        return None
+    if registration.progress == Progress.REJECTED:
+        corrections = len(registration.documents_to_correct())
+        if corrections:
+            text += f"其中 {corrections} 项材料需更正，审核意见见配租记录。"
+        if registration.can_register_again():
+            ends = format_when(registration.plan.registration_ends_at)
+            return text + f"您可在 {ends} 前登录配租平台修改填报信息并重新登记。"
+    return text + "详情请登录配租平台查看配租记录。"
 
 
 def notify_decision(registration: Registration) -> None:

@@ -71,6 +71,7 @@ def _record_html(registration: Registration) -> str:
             "registration": registration,
             "info": registration.info,
             "events": registration.events.all(),
+            "corrections": registration.documents_to_correct(),
             "verification_url": url,
             "qr": qr,
             "generated_at": GENERATED_AT,

@@ -215,6 +215,24 @@ def unmet_rules(
     return unmet
 
 
+def real_name_unmet(
+    person: User, plans: dict[int, Plan], today: date
+) -> dict[int, tuple[tuple[str, bool], ...]]:
+    """您目前不满足 before any form: for each plan (its screening fields set), the rules decided
+    on the person's 实名 data (age) that they fail, as unmet_rules gives them. No query: the
+    birth date is on the signed-in user."""
+    if not person.has_real_name:
+        return {}
+    found = {
+        plan_id: tuple(
+            (failure.sentence, failure.fixable)
+            for failure in eligibility.real_name_failures(plan=plan, person=person, today=today)
+        )
+        for plan_id, plan in plans.items()
+    }
+    return {plan_id: unmet for plan_id, unmet in found.items() if unmet}
+
+
 # A day at most: the day is part of the key (ages and graduation limits move with it).
 UNMET_SECONDS = 24 * 3600
 
@@ -223,6 +241,31 @@ def _unmet_key(info_id: int, plan: Plan, today: date) -> str:
     rules = repr(tuple(getattr(plan, name) for name in eligibility.PLAN_FIELDS))
     digest = hashlib.sha256(rules.encode()).hexdigest()[:16]
     return f"unmet:{info_id}:{digest}:{today.isoformat()}"
+
+
+@dataclass(frozen=True)
+class Held:
+    """An applicant's registration that holds their place in a plan (neither cancelled nor
+    rejected): what 项目详情 shows where 立即登记 was."""
+
+    number: str
+    progress: Progress
+    project_id: int
+    project_name: str
+
+
+def held_registrations(applicant: User, plan_ids: Iterable[int]) -> dict[int, Held]:
+    """plan id → the applicant's active registration in it (at most one a plan, a database
+    constraint): one query on the applicant's own rows."""
+    rows = (
+        Registration.objects.of(applicant)
+        .active()
+        .filter(plan_id__in=list(plan_ids))
+        .values_list(
+            "plan_id", "number", "progress", "offering__project_id", "offering__project__name"
+        )
+    )
+    return {row[0]: Held(row[1], Progress(row[2]), row[3], row[4]) for row in rows}
 
 
 def _active(applicant: User, plan: Plan) -> Registration | None:

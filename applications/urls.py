@@ -31,6 +31,11 @@ urlpatterns = [
         info.remove_member,
         name="remove_member",
     ),
+    path(
+        "plans/<int:plan_id>/info/members/<int:position>/confirm-remove/",
+        info.confirm_remove_member,
+        name="confirm_remove_member",
+    ),
     path("plans/<int:plan_id>/info/documents/", info.upload, name="upload"),
     path(
         "plans/<int:plan_id>/info/documents/blocks/",

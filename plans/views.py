@@ -17,6 +17,7 @@ from applications.registration import (
     PlansState,
     plans_state,
     progress_of,
+    real_name_unmet,
     unmet_rules,
 )
 from plans.models import Plan, PlanProject
@@ -108,12 +109,31 @@ def _unmet_rules(
     register for."""
     if not request.user.is_authenticated:
         return {}
+    today = timezone.localdate()
     candidates = {
-        plan["pk"]: Plan(**{name: _listed(value) for name, value in plan["screening"]})
+        plan["pk"]: _screened_plan(plan)
         for plan in plans
         if plan["is_registration_open"] and state.may_register(plan["pk"])
     }
-    return unmet_rules(request.user, candidates, timezone.localdate(), state.latest_info)
+    # Before any form (or before registration opens): the rules the 实名 data decides (age)
+    # are known already, and are said on every plan still open to the applicant, so no one
+    # fills in a form in vain (issue 16).
+    before_form = {
+        plan["pk"]: _screened_plan(plan)
+        for plan in plans
+        if (plan["is_info_open"] or plan["is_registration_open"])
+        and plan["pk"] not in candidates
+        and plan["pk"] not in state.registered
+    }
+    return {
+        **real_name_unmet(request.user, before_form, today),
+        **unmet_rules(request.user, candidates, today, state.latest_info),
+    }
+
+
+def _screened_plan(plan: dict[str, Any]) -> Plan:
+    """An unsaved Plan holding only the captured screening fields: what the rules read."""
+    return Plan(**{name: _listed(value) for name, value in plan["screening"]})
 
 
 def _listed(value: Any) -> Any:
@@ -132,7 +152,7 @@ def _plan_actions_html(
     """The buttons depend on nothing else, so each combination is rendered once per process."""
     fields = dict(plan)
     context = {
-        "unmet": [sentence for sentence, _ in unmet],
+        "unmet": list(unmet),
         "unmet_fixable": all(fixable for _, fixable in unmet),
         "plan": SimpleNamespace(**fields),
         "submitted_plan_ids": {fields["pk"]} if submitted else set(),

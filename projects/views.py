@@ -1,15 +1,28 @@
+"""项目详情 and 户型详情: public pages from the page cache (rentcenter/pagecache.py).
+
+已登记人数 and 立即登记 live in one fragment shared by every visitor and polled every
+OFFERINGS_SECONDS, so that the button appears at 登记开始 without a reload. An applicant who
+already holds a registration in a plan must not be offered 立即登记 for it again, on any of its
+projects (issue 16): for a signed-in visitor, and only while some plan of the fragment is
+open for registration, each plan's 立即登记 slot (marked in the template) becomes 已登记 with
+the way to the record (`for_visitor`). That costs one query on the visitor's own registrations
+per page and per poll of a signed-in visitor; the shared fragment itself stays shared, and
+visitors without a session (the cached public page) never pay it.
+"""
+
 import math
+import re
 import time
 from typing import TYPE_CHECKING
 
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from applications.registration import registered_counts
+from applications.registration import held_registrations, registered_counts
 from plans import offerings as plan_offerings
 from projects.models import Project
 from rentcenter import pagecache
@@ -37,8 +50,10 @@ def detail(request: HtmxHttpRequest, project_id: int) -> HttpResponse:
     """项目详情. htmx polls the #offerings fragment to refresh 已登记人数 and the countdown."""
     if request.htmx:
         response = HttpResponse(offerings_html(request, project_id))
-        fresh_for = math.floor(request.pagecache_fresh_until - time.time())
-        response["Cache-Control"] = f"public, max-age={max(0, fresh_for)}"
+        fresh_for = max(0, math.floor(request.pagecache_fresh_until - time.time()))
+        # A signed-in visitor's fragment may say 已登记: theirs alone.
+        shared = "private" if request.user.is_authenticated else "public"
+        response["Cache-Control"] = f"{shared}, max-age={fresh_for}"
         return response
     return detail_page(request, project_id)
 
@@ -64,18 +79,53 @@ def offerings_html(request: HtmxHttpRequest, project_id: int) -> str:
         counts = registered_counts(offering.pk for offering in offerings)
         for offering in offerings:
             offering.registered_count = counts[offering.pk]
-        context = {"project": project, "offerings": offerings, "seconds": OFFERINGS_SECONDS}
+        context = {
+            "project": project,
+            "offerings": offerings,
+            "seconds": OFFERINGS_SECONDS,
+            # Nothing changes by itself on a page of ended plans: no polling there.
+            "live": any(
+                offering.plan.state != offering.plan.RegistrationState.ENDED
+                for offering in offerings
+            ),
+        }
         html = render_to_string("projects/detail.html#offerings", context)
         now = timezone.now()
         changes = (offering.plan.next_change(now) for offering in offerings)
         return html, min((at for at in changes if at), default=None)
 
-    return pagecache.live_fragment(
+    html = pagecache.live_fragment(
         request,
         f"pagecache:offerings:{project_id}",
         seconds=OFFERINGS_SECONDS,
         render=render_offerings,
     )
+    return for_visitor(request, html, project_id)
+
+
+REGISTER_SLOT = re.compile(r"<!--register:(\d+)-->.*?<!--/register-->", re.DOTALL)
+
+
+def for_visitor(request: HttpRequest, html: str, project_id: int) -> str:
+    """The shared fragment with each 立即登记 of a plan the signed-in visitor holds a
+    registration in replaced by 已登记 and the link to that record. Visitors answered from the
+    public cache come here before authentication (no `user`): nothing to replace."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or "<!--register:" not in html:
+        return html
+    plan_ids = {int(plan_id) for plan_id in REGISTER_SLOT.findall(html)}
+    held = held_registrations(user, plan_ids)
+    if not held:
+        return html
+
+    def replace(slot: re.Match) -> str:
+        registration = held.get(int(slot.group(1)))
+        if registration is None:
+            return slot.group(0)
+        context = {"held": registration, "here": registration.project_id == project_id}
+        return render_to_string("projects/includes/registered_slot.html", context)
+
+    return REGISTER_SLOT.sub(replace, html)
 
 
 OFFERINGS = pagecache.HoleKind(

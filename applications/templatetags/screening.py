@@ -14,3 +14,9 @@ register = template.Library()
 def screening_rules(plan) -> list[str]:
     """The conditions the screening applies to this plan, from the same rules it runs."""
     return eligibility.published(plan)
+
+
+@register.filter
+def unmet_remedy(fixable: bool) -> str:
+    """What the applicant can do about one unmet rule: whether 修改填报信息 can change it."""
+    return eligibility.remedy(fixable)

@@ -42,6 +42,7 @@ def record(request: HttpRequest, number: str) -> HttpResponse:
         "registration": registration,
         "info": registration.info,
         "events": registration.events.all(),
+        "corrections": registration.documents_to_correct(),
     }
     return render(request, "applications/record.html", context)
 
@@ -73,8 +74,8 @@ def cancel(request: HttpRequest, number: str) -> HttpResponse:
             return redirect(registration)
         messages.success(request, f"已取消登记 {registration.number}。")
         return redirect("applications:records")
-    if not registration.can_cancel():
-        messages.warning(request, "该登记当前不能取消。")
+    if refusal := registration.cancel_refusal():
+        messages.warning(request, refusal)
         return redirect(registration)
     return render(request, "applications/cancel.html", {"registration": registration})
 
@@ -85,4 +86,7 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
     registration = get_object_or_404(
         Registration.objects.select_related("plan", "offering__project"), verification_code=code
     )
-    return render(request, "applications/verify.html", {"registration": registration})
+    # The record as it stands now, and since when: a printout of a cancelled or rejected
+    # registration must not read as valid (issue 16).
+    context = {"registration": registration, "changed": registration.events.last()}
+    return render(request, "applications/verify.html", context)

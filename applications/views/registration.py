@@ -64,7 +64,7 @@ def _unmet(plan: Plan, info: ApplicationInfo) -> dict:
     """您目前不满足, before 确认登记 too (someone may come here without the home page)."""
     failures = eligibility.failures(plan=plan, info=info, today=timezone.localdate())
     return {
-        "unmet": [failure.sentence for failure in failures],
+        "unmet": [(failure.sentence, failure.fixable) for failure in failures],
         "unmet_fixable": all(failure.fixable for failure in failures),
     }
 

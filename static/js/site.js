@@ -2,6 +2,9 @@
 (function () {
   "use strict";
 
+  // What only works with this file (.js-only in site.css) shows from here on.
+  document.documentElement.classList.add("js");
+
   // Countdowns: the server renders the remaining time; this ticks it every second.
   function format(seconds) {
     var days = Math.floor(seconds / 86400);
@@ -41,7 +44,41 @@
     if (window.ResizeObserver) new ResizeObserver(measure).observe(bar);
   }
 
+  // Photo strips: 上一张 / 下一张 move the strip one photo (scroll snapping keeps it aligned);
+  // each says it is unavailable at its end (aria-disabled, not disabled: a focused button
+  // that became disabled would drop the keyboard's focus).
+  function watchGallery(controls) {
+    var named = controls.querySelector("[aria-controls]");
+    var strip = named && document.getElementById(named.getAttribute("aria-controls"));
+    if (!strip) return;
+    var items = strip.children;
+    var buttons = controls.querySelectorAll("[data-gallery-step]");
+    function pitch() {
+      return items.length > 1 ? items[1].offsetLeft - items[0].offsetLeft : strip.clientWidth;
+    }
+    function update() {
+      var end = strip.scrollWidth - strip.clientWidth - 1;
+      buttons.forEach(function (button) {
+        var step = Number(button.getAttribute("data-gallery-step"));
+        var atEnd = step < 0 ? strip.scrollLeft <= 0 : strip.scrollLeft >= end;
+        button.setAttribute("aria-disabled", atEnd ? "true" : "false");
+      });
+    }
+    buttons.forEach(function (button) {
+      button.addEventListener("click", function () {
+        if (button.getAttribute("aria-disabled") === "true") return;
+        var step = Number(button.getAttribute("data-gallery-step"));
+        var index = Math.round(strip.scrollLeft / pitch()) + step;
+        index = Math.max(0, Math.min(items.length - 1, index));
+        strip.scrollTo({ left: index * pitch(), behavior: "smooth" });
+      });
+    });
+    strip.addEventListener("scroll", update, { passive: true });
+    update();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll(".gallery__controls").forEach(watchGallery);
     if (document.querySelector("[data-countdown]")) {
       tick();
       window.setInterval(tick, 1000);

@@ -269,15 +269,90 @@ def test_add_member_without_javascript_adds_a_row_and_keeps_typing(signed_in, ap
     assert 'value="保存我"' in html
 
 
-def test_remove_member_drops_that_row_only(signed_in, plan):
+def test_remove_member_keeps_typing_and_asks_to_confirm_before_dropping_the_row(signed_in, plan):
     first = id_number_for(date(2016, 4, 2), sequence=3)
     second = id_number_for(date(2018, 9, 9), sequence=4, female=True)
     rows = {**member(0, "老大", "child", first), **member(1, "老二", "child", second)}
     url = reverse("applications:remove_member", args=[plan.pk, 0])
-    signed_in.post(url, form_data(**{"members-TOTAL_FORMS": "2"}, **rows))
+    data = form_data(employer="保存我", **{"members-TOTAL_FORMS": "2"}, **rows)
+    response = signed_in.post(url, data)
+    confirm = reverse("applications:confirm_remove_member", args=[plan.pk, 0])
+    assert response.url == confirm
     draft = ApplicationDraft.objects.get()
+    assert [row["name"] for row in draft.data["members"]] == ["老大", "老二"]  # nothing gone yet
+    assert draft.data["fields"]["employer"] == "保存我"
+
+    page = signed_in.get(confirm).content.decode()
+    assert "确认删除家庭成员 1？" in page
+    assert "老大" in page
+    assert f"{first[:6]}********{first[-4:]}" in page
+    assert first not in page
+    assert "返回填报，不删除" in page
+
+    response = signed_in.post(confirm, {"name": "老大"})
+    assert response.url == fill_url(plan) + "#family"
+    draft.refresh_from_db()
     assert [row["name"] for row in draft.data["members"]] == ["老二"]
     assert crypto.decrypt(draft.data["members"][0]["id_token"]) == second
+    assert draft.data["fields"]["employer"] == "保存我"
+
+
+def test_remove_member_finds_the_row_below_a_blank_one(signed_in, plan):
+    number = id_number_for(date(2017, 1, 3), sequence=7)
+    rows = {**member(0, "", "", ""), **member(1, "小宝", "child", number)}
+    url = reverse("applications:remove_member", args=[plan.pk, 1])
+    response = signed_in.post(url, form_data(**{"members-TOTAL_FORMS": "2"}, **rows))
+    # The blank row is not saved, so 小宝 is the first saved member.
+    assert response.url == reverse("applications:confirm_remove_member", args=[plan.pk, 0])
+
+
+def test_remove_a_blank_member_row_needs_no_confirmation(signed_in, plan):
+    number = id_number_for(date(2017, 1, 3), sequence=7)
+    rows = {**member(0, "小宝", "child", number), **member(1, "", "", "")}
+    url = reverse("applications:remove_member", args=[plan.pk, 1])
+    response = signed_in.post(url, form_data(**{"members-TOTAL_FORMS": "2"}, **rows))
+    assert response.url == fill_url(plan) + "#family"
+    assert [row["name"] for row in ApplicationDraft.objects.get().data["members"]] == ["小宝"]
+
+
+def test_confirming_a_removal_after_the_rows_changed_removes_no_one(signed_in, plan):
+    number = id_number_for(date(2017, 1, 3), sequence=7)
+    signed_in.post(
+        reverse("applications:save_draft", args=[plan.pk]),
+        form_data(**{"members-TOTAL_FORMS": "1"}, **member(0, "小宝", "child", number)),
+    )
+    confirm = reverse("applications:confirm_remove_member", args=[plan.pk, 0])
+    response = signed_in.post(confirm, {"name": "别人"}, follow=True)
+    assert "家庭成员已有变化，未删除任何人" in response.content.decode()
+    assert [row["name"] for row in ApplicationDraft.objects.get().data["members"]] == ["小宝"]
+    missing = reverse("applications:confirm_remove_member", args=[plan.pk, 5])
+    assert signed_in.get(missing).url == fill_url(plan) + "#family"
+
+
+def test_confirm_remove_needs_sign_in_and_another_applicant_sees_only_their_own(client, plan):
+    confirm = reverse("applications:confirm_remove_member", args=[plan.pk, 0])
+    assert client.get(confirm).url.startswith(reverse("accounts:login"))
+    client.force_login(make_applicant(name="钱七"))
+    assert client.get(confirm).url == fill_url(plan) + "#family"  # no member of theirs
+
+
+def test_enter_without_javascript_saves_and_says_nothing_else_happened(signed_in, plan):
+    html = signed_in.get(fill_url(plan)).content.decode()
+    form = html[html.index('<form method="post" action="' + fill_url(plan)) :]
+    first_button = form[form.index("<button") : form.index("</button>")]
+    # The implicit submission of Enter presses the form's first submit button: 暂存.
+    assert reverse("applications:save_draft", args=[plan.pk]) in first_button
+    assert 'value="enter"' in first_button
+    response = signed_in.post(
+        reverse("applications:save_draft", args=[plan.pk]),
+        form_data(employer="回车也保存", via="enter"),
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "按回车键只会暂存您的填写" in page
+    assert 'value="回车也保存"' in page
+    assert not ApplicationInfo.objects.exists()
+    assert ApplicationDraft.objects.get().data["members"] == []
 
 
 def test_saved_member_number_is_shown_masked_and_kept_unless_retyped(signed_in, plan):
@@ -316,6 +391,64 @@ def test_save_draft_keeps_values_without_submitting(signed_in, plan):
     assert response.status_code == 302
     assert not ApplicationInfo.objects.exists()
     assert "山东省济南市" in signed_in.get(fill_url(plan)).content.decode()
+
+
+@pytest.mark.time_machine(MORNING, tick=False)
+def test_the_form_says_when_it_was_last_saved_and_how_it_keeps_typing(signed_in, plan):
+    html = signed_in.get(fill_url(plan)).content.decode()
+    assert "自动暂存" not in html.split('data-autosave-text="')[0]  # not claimed without JS
+    assert "请随时点击页面底部的“暂存”" in html
+    signed_in.post(reverse("applications:save_draft", args=[plan.pk]), form_data())
+    html = signed_in.get(fill_url(plan)).content.decode()
+    assert f'已暂存 <time datetime="{MORNING.isoformat()}">{MORNING:%H:%M}</time>' in html
+
+
+def test_autosave_keeps_the_fields_and_answers_the_saved_line(signed_in, applicant, plan, now):
+    url = reverse("applications:save_draft", args=[plan.pk])
+    response = signed_in.post(url, form_data(employer="自动保存"), headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert text.startswith("已暂存 <time")
+    assert "messages" not in response.cookies
+    assert ApplicationDraft.objects.get().data["fields"]["employer"] == "自动保存"
+    assert not ApplicationInfo.objects.exists()
+
+
+def test_a_beacon_as_the_page_closes_saves_without_a_message(signed_in, plan):
+    url = reverse("applications:save_draft", args=[plan.pk])
+    response = signed_in.post(url, form_data(employer="关页前", via="beacon"))
+    assert response.status_code == 200
+    assert ApplicationDraft.objects.get().data["fields"]["employer"] == "关页前"
+    home = signed_in.get(reverse("plans:home")).content.decode()
+    assert "已暂存" not in home
+
+
+def test_autosave_refuses_after_submit_and_while_registered(signed_in, applicant, plan):
+    url = reverse("applications:save_draft", args=[plan.pk])
+    htmx = {"HX-Request": "true"}
+    signed_in.post(fill_url(plan), with_uploads(form_data(submission_key="k1")))
+    late = signed_in.post(url, form_data(submission_key="k1"), headers=htmx)
+    assert late.status_code == 409
+    assert late.content.decode() == "该信息已提交。"
+    assert not ApplicationDraft.objects.exists()  # the late save made no draft
+
+    from applications.registration import register
+
+    register(applicant=applicant, plan=plan, offering=plan.plan_projects.get())
+    locked = signed_in.post(url, form_data(), headers=htmx)
+    assert locked.status_code == 409
+    assert "您已登记该配租计划" in locked.content.decode()
+    assert not ApplicationDraft.objects.exists()
+
+
+def test_autosave_after_the_info_window_is_refused(signed_in, applicant, now):
+    from datetime import timedelta
+
+    plan = make_plan(info_opens_at=now + timedelta(days=1), starts=now + timedelta(days=2))
+    url = reverse("applications:save_draft", args=[plan.pk])
+    response = signed_in.post(url, form_data(), headers={"HX-Request": "true"})
+    assert response.status_code == 409
+    assert not ApplicationDraft.objects.exists()
 
 
 def test_new_plan_is_prefilled_from_latest_submission_with_the_same_files(signed_in, applicant):
@@ -357,7 +490,7 @@ def test_edit_is_locked_while_registered(signed_in, applicant, plan):
         assert response.url == reverse("applications:info", args=[plan.pk])
     assert ApplicationInfo.objects.filter(plan=plan).count() == 1
     page = signed_in.get(reverse("applications:info", args=[plan.pk])).content.decode()
-    assert "请先在配租记录中取消登记" in page
+    assert page.count("请先在配租记录中取消登记") == 1  # said once, not again as a flash
     assert fill_url(plan) not in page  # no 修改 button
 
 
@@ -416,6 +549,25 @@ def test_htmx_upload_returns_the_kind_block_with_its_thumbnail(signed_in, applic
     assert html.lstrip().startswith('<div class="field document-kind')
     assert reverse("applications:document_thumbnail", args=[document.pk]) in html
     assert "front.jpg" in html
+
+
+def test_a_marriage_upload_keeps_its_star_for_the_answer_on_the_screen(signed_in, plan):
+    # 已婚 chosen but not saved yet: the block that comes back is still required (issue 16).
+    response = signed_in.post(
+        reverse("applications:upload", args=[plan.pk]),
+        {"kind": "marriage", "marital_status": "married", "upload_marriage": image_upload()},
+        HTTP_HX_REQUEST="true",
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    label = html[html.index("<label") : html.index("</label>")]
+    assert '<span class="required" aria-hidden="true">*</span>婚姻证明' in label
+    unmarried = signed_in.post(
+        reverse("applications:upload", args=[plan.pk]),
+        {"kind": "marriage", "marital_status": "unmarried", "upload_marriage": image_upload()},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert 'class="required"' not in unmarried[: unmarried.index("</label>")]
 
 
 def test_plain_upload_redirects_back_and_reports_refusals(signed_in, applicant, plan):

@@ -112,7 +112,7 @@ def test_a_fixable_answer_leads_to_editing_the_form():
     html = signed_in_as(owner).get(reverse("plans:home")).content.decode()
     assert "您目前不满足：" in html
     assert "申请人在本市名下不得有住房" in html
-    assert "请修改填报信息后再登记" in html
+    assert "按您填报的信息判断；如填报有误，修改填报信息后可以再登记。" in html
     assert reverse("applications:fill", args=[plan.pk]) in html
 
 

@@ -37,6 +37,7 @@ def journey_pages() -> dict[str, list[str]]:
         projects=[catalog.project], title="2026年第五批保障性租赁住房专项配租计划"
     )
     make_info(applicant, other_plan)
+    rejected, aged_plan, member_position = rejected_applicant_of_41(catalog)
     return {
         "anonymous": [
             "/",
@@ -46,6 +47,7 @@ def journey_pages() -> dict[str, list[str]]:
             reverse("accounts:login"),
             reverse("accounts:register"),
             reverse("admin:login"),
+            reverse("applications:verify", args=[rejected["registration"].verification_code]),
         ],
         "new": [reverse("accounts:profile")],  # 实名 form
         "applicant": [
@@ -55,6 +57,17 @@ def journey_pages() -> dict[str, list[str]]:
             reverse("applications:register", args=[other_plan.pk]),
             reverse("applications:records"),
             reverse("applications:record", args=[registration.number]),
+            catalog.project.get_absolute_url(),  # 已登记 where 立即登记 was
+        ],
+        # Issue 16: told the age rule before the form, and which document to fix.
+        "rejected": [
+            "/",
+            reverse("accounts:profile"),
+            reverse("applications:fill", args=[plan.pk]),
+            reverse("applications:fill", args=[aged_plan.pk]),
+            reverse("applications:submitted", args=[aged_plan.pk, rejected["aged_info"].reference]),
+            reverse("applications:record", args=[rejected["registration"].number]),
+            reverse("applications:confirm_remove_member", args=[plan.pk, member_position]),
         ],
         "staff": [
             reverse("admin:index"),
@@ -66,9 +79,56 @@ def journey_pages() -> dict[str, list[str]]:
         "_users": {
             "new": make_user(),
             "applicant": applicant,
+            "rejected": rejected["applicant"],
             "staff": make_staff(superuser=True),
         },
     }
+
+
+def rejected_applicant_of_41(catalog) -> tuple[dict, object, int]:
+    """A 41-year-old whose registration was rejected with a note on one document, who has a
+    draft with a family member for the catalogue's plan and a form for a plan of 18 to 35."""
+    from datetime import date
+
+    from applications import review
+    from applications.models import ApplicationDraft, DocumentCheck
+    from tests.factories import id_number_for
+
+    person = make_applicant(name="周建国", birth=date(1985, 1, 1), phone="+8613912345679")
+    plan = catalog.plan
+    make_info(person, plan)
+    registration = register(
+        applicant=person, plan=plan, offering=plan.plan_projects.first()
+    ).registration
+    reviewer = make_staff(group="资格审核员")
+    review.decide(registration, decision="start_review", by=reviewer)
+    DocumentCheck.objects.create(
+        registration=registration,
+        document=registration.info.documents.get(kind="contributions"),
+        verdict=DocumentCheck.Verdict.MISMATCH,
+        note="社保缴纳证明照片模糊，看不清缴费月份",
+        checked_by=reviewer,
+    )
+    review.decide(registration, decision="reject", by=reviewer, reason="提交材料与填报信息不符")
+    from rentcenter import crypto
+
+    spouse = id_number_for(date(1986, 3, 8), sequence=7, female=True)
+    draft = ApplicationDraft.objects.create(
+        applicant=person,
+        plan=plan,
+        data={
+            "fields": {},
+            "members": [
+                {"name": "李小红", "relation": "spouse", "id_token": crypto.encrypt(spouse)}
+            ],
+        },
+    )
+    draft.documents.set(registration.info.documents.all())
+    aged_plan = make_plan(
+        min_age=18, max_age=35, projects=[catalog.project], title="2026年第六批青年人才专项配租计划"
+    )
+    aged_info = make_info(person, aged_plan)
+    return {"applicant": person, "registration": registration, "aged_info": aged_info}, aged_plan, 0
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -93,4 +153,4 @@ def test_every_page_of_the_journeys_passes_axe(page: Page, variant: str) -> None
                 assert page.locator("html.elder").count() == 1, url
             assert_accessible(page, f"{url} ({who}, {variant})")
             checked.append(url)
-    assert len(checked) == 19
+    assert len(checked) == 28

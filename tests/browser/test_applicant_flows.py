@@ -10,7 +10,14 @@ from applications.models import Registration
 from applications.registration import register
 from tests.browser.accounts_steps import log_in_as
 from tests.browser.conftest import screenshot
-from tests.factories import make_applicant, make_info, make_plan, make_project, make_staff
+from tests.factories import (
+    image_bytes,
+    make_applicant,
+    make_info,
+    make_plan,
+    make_project,
+    make_staff,
+)
 
 REASON = "劳动合同照片与工作单位名称不一致，请核对后重新申请。"
 
@@ -118,6 +125,12 @@ def test_choosing_married_shows_the_marriage_upload_at_once(page: Page) -> None:
     expect(marriage).to_contain_text("已婚者必传")
     marriage.scroll_into_view_if_needed()
     screenshot(page, "issue12-form-married")
+    # Issue 16: the * stays once a file is uploaded, whether or not the answer was saved.
+    marriage.locator("input[type=file]").set_input_files(
+        files=[{"name": "marriage.jpg", "mimeType": "image/jpeg", "buffer": image_bytes()}]
+    )
+    expect(marriage.locator(".document", has_text="marriage.jpg")).to_be_visible()
+    expect(marriage.locator(".required")).to_have_count(1)
 
 
 def test_without_javascript_the_marriage_upload_is_shown_with_its_condition(
@@ -184,3 +197,131 @@ def test_a_spouse_listed_in_a_registration_is_told_the_family_rule(page: Page) -
     expect(page.get_by_text("吴大伟")).to_have_count(0)
     expect(page.get_by_text(first.number)).to_have_count(0)
     assert not Registration.objects.filter(applicant=wife).exists()
+
+
+def test_a_41_year_old_is_told_at_real_name_before_the_form(page: Page) -> None:
+    """Issue 16, item 3: the age rule is known at 实名 and said before any form is filled."""
+    from datetime import date
+
+    from tests.browser.accounts_steps import verify_real_name
+    from tests.factories import id_number_for, make_user
+
+    plan = make_plan(min_age=18, max_age=35, title="2026年第七批青年人才专项配租计划")
+    log_in_as(page, make_user())
+    page.goto("/")
+    page.locator(".plan-card", has_text=plan.title).get_by_role("link", name="填报信息").click()
+    verify_real_name(page, "周建国", id_number_for(date(1985, 1, 1)))  # 41 in 2026
+
+    # Back on the form: its first screen says it, before any field.
+    expect(page).to_have_url(re.compile(rf"/plans/{plan.pk}/info/edit/$"))
+    notice = page.locator(".screening-notice")
+    expect(notice).to_contain_text("您目前不满足：")
+    expect(notice).to_contain_text("申请人年龄须在 18 至 35 周岁之间")
+    expect(notice).to_contain_text("按实名认证的身份证信息判断，修改填报信息不能改变。")
+    assert (
+        notice.bounding_box()["y"]
+        < page.get_by_role("heading", name="基本情况").bounding_box()["y"]
+    )
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot(page, "issue16-age-on-the-form")
+
+    page.goto("/")
+    card = page.locator(".plan-card", has_text=plan.title)
+    expect(card.locator(".screening-notice")).to_contain_text("申请人年龄须在 18 至 35 周岁之间")
+    expect(card.get_by_text("立即登记")).to_have_attribute("aria-disabled", "true")
+    card.scroll_into_view_if_needed()
+    screenshot(page, "issue16-age-on-the-card")
+
+    page.goto("/accounts/profile/")
+    panel = page.locator("#plan-rules")
+    expect(panel).to_contain_text("按您实名认证的身份证信息，您不满足以下配租计划的条件：")
+    expect(panel.get_by_role("link", name=plan.title)).to_be_visible()
+    screenshot(page, "issue16-age-on-the-profile")
+
+
+def test_a_rejected_applicant_reads_which_document_to_fix(page: Page) -> None:
+    """Issue 16, item 4: the reviewer's note reaches the record and, beside the file, the form."""
+    from applications import review
+    from applications.models import DocumentCheck
+
+    note = "社保缴纳证明照片模糊，看不清缴费月份"
+    applicant = make_applicant(name="孙丽")
+    plan = make_plan(title="2026年第八批保障性租赁住房专项配租计划")
+    make_info(applicant, plan)
+    registration = register(
+        applicant=applicant, plan=plan, offering=plan.plan_projects.get()
+    ).registration
+    reviewer = make_staff(group="资格审核员")
+    review.decide(registration, decision="start_review", by=reviewer)
+    DocumentCheck.objects.create(
+        registration=registration,
+        document=registration.info.documents.get(kind="contributions"),
+        verdict=DocumentCheck.Verdict.MISMATCH,
+        note=note,
+        checked_by=reviewer,
+    )
+    review.decide(registration, decision="reject", by=reviewer, reason="提交材料与填报信息不符")
+
+    log_in_as(page, applicant)
+    page.goto("/records/")
+    page.get_by_role("row", name=re.compile(registration.number)).get_by_role(
+        "link", name="查看"
+    ).click()
+    corrections = page.get_by_role("note", name="需要更正的材料")
+    expect(corrections).to_contain_text("社保或个税缴纳证明")
+    expect(corrections).to_contain_text(note)
+    expect(page.get_by_text(re.compile("登记截止时间为 .*，截止前您可以"))).to_be_visible()
+    screenshot(page, "issue16-record-document-note")
+
+    page.get_by_role("link", name="修改填报信息").click()
+    top = page.get_by_role("note", name="上次登记审核不通过")
+    expect(top).to_contain_text(note)
+    top.get_by_role("link", name="社保或个税缴纳证明").click()
+    block = page.locator("#documents-contributions")
+    expect(block.locator(".document__review")).to_have_text(f"审核意见：{note}")
+    expect(block.locator(".document", has_text="contributions.jpg")).to_contain_text(note)
+    screenshot(page, "issue16-form-document-note")
+
+
+def test_after_registering_every_project_of_the_plan_says_registered(page: Page) -> None:
+    """Issue 16, item 6: no 立即登记 for a plan one holds, on any of its projects."""
+    first, second = make_project(name="望京锦苑公寓"), make_project(name="酒仙桥青年公寓")
+    plan = make_plan(projects=[first, second], title="2026年第九批保障性租赁住房专项配租计划")
+    applicant = make_applicant(name="刘洋")
+    make_info(applicant, plan)
+    log_in_as(page, applicant)
+
+    page.goto(first.get_absolute_url())
+    page.locator("#offerings").get_by_role("link", name="立即登记").click()
+    page.get_by_role("button", name="确认登记").click()
+    expect(page.get_by_role("heading", name="登记成功")).to_be_visible()
+    number = Registration.objects.get(applicant=applicant).number
+
+    page.goto(second.get_absolute_url())
+    offering = page.locator("#offerings .offering", has_text=plan.title)
+    expect(offering.get_by_role("link", name="立即登记")).to_have_count(0)
+    expect(offering).to_contain_text(f"您已登记该计划的望京锦苑公寓，登记编号 {number}。")
+    offering.scroll_into_view_if_needed()
+    screenshot(page, "issue16-project-registered")
+    offering.get_by_role("link", name="查看配租记录").click()
+    expect(page.get_by_role("heading", name="配租记录详情")).to_be_visible()
+    expect(page.get_by_text(number).first).to_be_visible()
+
+
+def test_the_verify_page_of_a_cancelled_record_says_it_is_cancelled(page: Page) -> None:
+    """Issue 16, item 8: the QR code of an old printout leads to the record's state today."""
+    applicant = make_applicant(name="赵云")
+    plan = make_plan(title="2026年第十一批保障性租赁住房专项配租计划")
+    make_info(applicant, plan)
+    registration = register(
+        applicant=applicant, plan=plan, offering=plan.plan_projects.get()
+    ).registration
+    registration.cancel(by=applicant)
+
+    page.goto(f"/verify/{registration.verification_code}/")
+    status = page.get_by_role("status")
+    expect(status).to_contain_text("该配租登记记录存在，但已于")
+    expect(status).to_contain_text("由申请人取消，已失效。")
+    expect(page.get_by_text("真实有效")).to_have_count(0)
+    expect(page.locator(".facts")).to_contain_text("已取消")
+    screenshot(page, "issue16-verify-cancelled")

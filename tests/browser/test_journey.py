@@ -162,7 +162,7 @@ def test_the_form_works_without_javascript(browser, live_server, plan, photos) -
     page.goto(f"/plans/{plan.pk}/info/edit/")
     page.get_by_role("button", name="＋ 添加家庭成员").click()
     expect(page.get_by_role("group", name="家庭成员 1")).to_be_visible()
-    page.get_by_role("button", name="删除此成员").click()
+    page.get_by_role("button", name="删除家庭成员 1").click()
     expect(page.get_by_role("group", name="家庭成员 1")).to_have_count(0)
     fill_in_the_form_without_js(page, photos)
     page.get_by_role("button", name="提交").click()

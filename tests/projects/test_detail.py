@@ -145,7 +145,7 @@ def test_shows_registered_count_and_homes_of_each_offering(client, db):
     assertContains(
         response,
         '<div><dt>已登记人数</dt><dd><span class="stat-number">1234</span> 人'
-        '<small class="stat-note">每10秒更新</small></dd></div>',
+        '<small class="stat-note js-only">每10秒更新</small></dd></div>',
         html=True,
     )
     assertContains(
@@ -263,3 +263,25 @@ def test_polls_share_one_rendering_of_the_offerings_for_ten_seconds(client, time
     time_machine.shift(0.5)
     fresh = client.get(url(project), HTTP_HX_REQUEST="true").content.decode()
     assert ">42<" in fresh
+
+
+def test_says_every_ten_seconds_only_while_registering_and_polls_only_while_live(client, db, now):
+    project = make_project()
+    ended = make_plan(projects=[project], starts=now - timedelta(days=60), title="已结束计划")
+    html = client.get(url(project)).content.decode()
+    assert "每10秒更新" not in html  # an ended plan's count is not refreshed for anyone
+    assert "hx-trigger" not in html  # nothing on the page changes by itself
+    upcoming = make_plan(projects=[project], starts=now + timedelta(days=2), title="未开始计划")
+    clear_cache()
+    html = client.get(url(project)).content.decode()
+    assert 'hx-trigger="every 10s"' in html  # 登记开始 is still to come
+    assert "每10秒更新" not in html
+    registering = make_plan(projects=[project], title="登记中计划")
+    clear_cache()
+    html = client.get(url(project)).content.decode()
+    offerings = html[html.index('id="offerings"') :]
+    assert offerings.count("每10秒更新") == 1
+    # Said only where it is true: the note is .js-only (hidden without JavaScript, site.css).
+    assert '<small class="stat-note js-only">每10秒更新</small>' in offerings
+    assert offerings.index(registering.title) < offerings.index("每10秒更新")
+    assert {ended.pk, upcoming.pk}  # all three plans are on the page
