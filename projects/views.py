@@ -1,4 +1,3 @@
-import math
 import time
 from typing import TYPE_CHECKING
 
@@ -37,8 +36,8 @@ def detail(request: HtmxHttpRequest, project_id: int) -> HttpResponse:
     """项目详情. htmx polls the #offerings fragment to refresh 已登记人数 and the countdown."""
     if request.htmx:
         response = HttpResponse(offerings_html(request, project_id))
-        fresh_for = math.floor(request.pagecache_fresh_until - time.time())
-        response["Cache-Control"] = f"public, max-age={max(0, fresh_for)}"
+        fresh_for = request.pagecache_fresh_until - time.time()
+        response["Cache-Control"] = pagecache.public_cache_control(fresh_for)
         return response
     return detail_page(request, project_id)
 

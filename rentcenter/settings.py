@@ -222,9 +222,10 @@ else:
 # Public pages (home, 配租公告, 项目详情, 户型详情) are served from that cache until the catalogue
 # changes or a plan crosses a boundary (rentcenter/pagecache.py), and at most this long.
 PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 600)
-# How long browsers, nginx or a CDN may keep an anonymous public page (never past a boundary);
-# a staff edit reaches them within this time.
-PUBLIC_PAGE_MAX_AGE = envint("PUBLIC_PAGE_MAX_AGE", 60)
+# Browsers revalidate an anonymous public page every time they show it (a 304 from the page
+# cache); nginx or a CDN may answer for it this many seconds (s-maxage, never past a boundary),
+# so a staff edit reaches every visitor within this time and a second.
+PUBLIC_PAGE_SHARED_MAX_AGE = envint("PUBLIC_PAGE_SHARED_MAX_AGE", 5)
 
 # Accounts and sessions -------------------------------------------------------------------------
 
