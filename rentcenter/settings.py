@@ -523,11 +523,15 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
 PRIVATE_MEDIA_ROOT = VAR_DIR / "private"
 
+# Public files are read by nginx's workers, another user than the site's (README, "Serving
+# /media/"): world-readable, unlike private uploads (FILE_UPLOAD_PERMISSIONS below).
+PUBLIC_FILE_PERMISSIONS = {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755}
+
 STORAGES = {
     # Public catalog pictures (renditions of project photos, announcement attachments).
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": MEDIA_ROOT, "base_url": MEDIA_URL},
+        "OPTIONS": {"location": MEDIA_ROOT, "base_url": MEDIA_URL, **PUBLIC_FILE_PERMISSIONS},
     },
     # Never served by URL: original uploads and applicants' documents, read only through views
     # that check who is asking.
@@ -539,6 +543,7 @@ STORAGES = {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
         else "whitenoise.storage.CompressedManifestStaticFilesStorage",
+        "OPTIONS": PUBLIC_FILE_PERMISSIONS,
     },
 }
 
