@@ -74,7 +74,7 @@ loadtest: install
 # The production topology of deploy/compose.yaml, through Debian's nginx over TLS (tests/stack/):
 # as root, in namespaces of its own (scripts/stack-test.sh); installs nginx when it is missing.
 stack-test: install
-	@scripts/system-deps.sh nginx ip:iproute2
+	@scripts/system-deps.sh nginx ip:iproute2 redis-server pg_ctlcluster:postgresql
 	scripts/stack-test.sh $(PYTEST_ARGS)
 
 clean:

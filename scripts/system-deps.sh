@@ -6,8 +6,10 @@
 #   poppler-utils    pdftoppm, to look at rendered PDFs
 #   npm              installs axe-core, the accessibility check of the browser tests
 #   wrk              (only `scripts/system-deps.sh wrk`, for make loadtest) an HTTP load generator
-#   nginx, iproute2  (only `scripts/system-deps.sh nginx ip:iproute2`, for make stack-test)
-#                    Debian's nginx in front of the stack, and `ip` for its network namespace
+#   nginx, iproute2, redis-server, postgresql
+#                    (only for make stack-test) Debian's nginx in front of the stack, `ip` for
+#                    its network namespace, the servers it starts for the compose file's
+#                    redis and db
 # Extra arguments are commands, each installed with the package of its name or the one after
 # a colon (ip:iproute2). As root, missing packages are installed; otherwise the exact command
 # is printed.
