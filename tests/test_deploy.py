@@ -287,6 +287,11 @@ def test_the_stack_test_reads_its_layout_from_the_compose_file(compose, tmp_path
     names = [container.name for container in layout.containers]
     assert names.index("db-1") < names.index("release-1") < names.index("web-1")
     assert names.index("web-2") < names.index("nginx-1")
+    # Started together as compose starts them: the web servers and the worker after the
+    # release job, nginx once the web servers are healthy.
+    wave = {container.service: container.wave for container in layout.containers}
+    assert wave["db"] == wave["redis"] < wave["release"] < wave["web"] == wave["worker"]
+    assert wave["web"] < wave["nginx"]
     assert [c.address for c in layout.of("web")] == ["127.0.0.2", "127.0.0.3"]
     assert layout.upstream_conf == "server 127.0.0.2:8000;\nserver 127.0.0.3:8000;\n"
     web = layout.of("web")[1]

@@ -44,6 +44,7 @@ class Container:
     command: tuple[str, ...]  # empty: the image's own (nginx, PostgreSQL)
     environment: dict[str, str] = field(hash=False)
     one_off: bool = False  # runs to its end before the services that wait for it start
+    wave: int = 0  # starts with the others of its wave, once the waves before it are ready
 
     @property
     def name(self) -> str:
@@ -99,22 +100,23 @@ def kind_of(service: dict) -> str:
     raise ValueError(f"the stack test does not know how to run the image {image!r}")
 
 
-def start_order(services: dict[str, dict]) -> list[str]:
-    """The compose file's order, each service after those it depends on."""
-    ordered: list[str] = []
+def start_order(services: dict[str, dict]) -> dict[str, int]:
+    """Each service's wave, in the compose file's order, each after those it depends on: a
+    service with no dependency is in wave 0, any other one wave after its latest dependency
+    (compose starts the services of a wave together)."""
+    waves: dict[str, int] = {}
 
-    def visit(name: str, path: tuple[str, ...]) -> None:
-        if name in ordered:
-            return
+    def visit(name: str, path: tuple[str, ...]) -> int:
         if name in path:
             raise ValueError(f"depends_on goes round: {' → '.join((*path, name))}")
-        for dependency in services[name].get("depends_on", {}):
-            visit(dependency, (*path, name))
-        ordered.append(name)
+        if name not in waves:
+            dependencies = services[name].get("depends_on", {})
+            waves[name] = 1 + max((visit(d, (*path, name)) for d in dependencies), default=-1)
+        return waves[name]
 
     for name in services:
         visit(name, ())
-    return ordered
+    return dict(sorted(waves.items(), key=lambda item: item[1]))
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -163,7 +165,7 @@ def describe(compose: dict, *, work: Path, env_files: Path, domain: str) -> Layo
     others = iter(range(FIRST_OTHER, 255))
     names: dict[str, list[str]] = {}
     mounts: dict[str, Path] = {}
-    for name in start_order(services):
+    for name, wave in start_order(services).items():
         service = services[name]
         kind = kind_of(service)
         replicas = service.get("deploy", {}).get("replicas", 1)
@@ -185,6 +187,7 @@ def describe(compose: dict, *, work: Path, env_files: Path, domain: str) -> Layo
                     command=tuple(command.split() if isinstance(command, str) else command),
                     environment=own_address(environment_of(service, env_files), address),
                     one_off=service.get("restart") == "no",
+                    wave=wave,
                 )
             )
         for volume in service.get("volumes", []):

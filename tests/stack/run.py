@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -213,10 +213,15 @@ class Stack:
     # Starting
 
     def start(self) -> None:
-        for container in self.layout.containers:
+        """Wave by wave, as compose starts them: every container of a wave spawned, then each
+        waited for (healthy, or ended well for a one-off job)."""
+        for wave in sorted({container.wave for container in self.layout.containers}):
             started = time.monotonic()
-            getattr(self, f"_start_{container.kind}")(container)
-            self.timings[container.name] = time.monotonic() - started
+            containers = [c for c in self.layout.containers if c.wave == wave]
+            waits = [getattr(self, f"_start_{c.kind}")(c) for c in containers]
+            for wait in waits:
+                wait()
+            self.timings[" ".join(c.name for c in containers)] = time.monotonic() - started
 
     def _spawn(
         self, container: Container, command: list[str], environment: dict[str, str], **options
@@ -235,7 +240,7 @@ class Stack:
         self.processes[container.name] = process
         return process
 
-    def _wait(self, container: Container, ready, what: str) -> None:
+    def _wait(self, container: Container, ready: Callable[[], object], what: str) -> None:
         deadline = time.monotonic() + START_SECONDS
         process = self.processes.get(container.name)
         while time.monotonic() < deadline:
@@ -249,13 +254,13 @@ class Stack:
 
     def log_tail(self, name: str, lines: int = 40) -> str:
         path = LOGS / f"{name}.log"
-        return (
-            "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-            if path.exists()
-            else ""
-        )
+        if not path.exists():
+            return ""
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
-    def _start_postgres(self, container: Container) -> None:
+    # Each kind of container: spawned, and a function that waits until it is ready.
+
+    def _start_postgres(self, container: Container) -> Callable[[], None]:
         """The postgres image's entrypoint: initdb with POSTGRES_USER and POSTGRES_PASSWORD,
         every address allowed with a password, then POSTGRES_DB created."""
         environment = container.environment
@@ -288,17 +293,20 @@ class Stack:
             {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
             **as_postgres,
         )  # fmt: skip
-        server = f"host={container.address} user={user} password={password}"
+        server = f"host={container.address} user={user} password={password} dbname=postgres"
 
         def accepts() -> bool:
-            with psycopg.connect(f"{server} dbname=postgres", connect_timeout=2):
+            with psycopg.connect(server, connect_timeout=2):
                 return True
 
-        self._wait(container, accepts, "accept connections")
-        with psycopg.connect(f"{server} dbname=postgres", autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{environment["POSTGRES_DB"]}"')
+        def ready() -> None:
+            self._wait(container, accepts, "accept connections")
+            with psycopg.connect(server, autocommit=True) as connection:
+                connection.execute(f'CREATE DATABASE "{environment["POSTGRES_DB"]}"')
 
-    def _start_redis(self, container: Container) -> None:
+        return ready
+
+    def _start_redis(self, container: Container) -> Callable[[], None]:
         command = list(container.command) or ["redis-server"]
         if "--bind" not in command:
             command += ["--bind", container.address]
@@ -308,13 +316,12 @@ class Stack:
         folder.mkdir()
         self._spawn(container, [*command, "--dir", str(folder)], {"PATH": "/usr/bin:/bin"})
         client = redis.Redis(host=container.address, port=int(command[command.index("--port") + 1]))
-        self._wait(container, client.ping, "answer PING")
+        return lambda: self._wait(container, client.ping, "answer PING")
 
-    def _start_app(self, container: Container) -> None:
+    def _start_app(self, container: Container) -> Callable[[], None]:
         environment = self.app_environment(container)
         command = list(container.command)
-        private = environment.get("PROMETHEUS_MULTIPROC_DIR")
-        if private:
+        if environment.get("PROMETHEUS_MULTIPROC_DIR"):
             # A folder of the container's own in its image: a tmpfs for this process alone.
             command = [
                 "unshare", "--mount", "--propagation", "private", "--", "sh", "-c",
@@ -322,20 +329,28 @@ class Stack:
                 container.name, *command,
             ]  # fmt: skip
         process = self._spawn(container, command, environment, cwd=ROOT)
-        if container.one_off:
+
+        def ended_well() -> None:
             if process.wait(timeout=600) != 0:
                 raise RuntimeError(f"{container.name} failed:\n{self.log_tail(container.name)}")
-            return
-        bind = environment.get("GUNICORN_BIND")
-        if bind:  # a web server: its health check (the compose file's, /healthz)
-            url = f"http://{bind}/healthz"
-            self._wait(container, lambda: urllib.request.urlopen(url, timeout=2), "answer /healthz")
-        else:
+
+        def running() -> None:
             time.sleep(0.5)
             if process.poll() is not None:
                 raise RuntimeError(f"{container.name} exited:\n{self.log_tail(container.name)}")
 
-    def _start_nginx(self, container: Container) -> None:
+        if container.one_off:
+            return ended_well
+        bind = environment.get("GUNICORN_BIND")
+        if not bind:
+            return running
+        # A web server: the compose file's health check, /healthz.
+        url = f"http://{bind}/healthz"
+        return lambda: self._wait(
+            container, lambda: urllib.request.urlopen(url, timeout=2), "answer /healthz"
+        )
+
+    def _start_nginx(self, container: Container) -> Callable[[], None]:
         command = ["nginx", "-t"]  # Debian's, reading /etc/nginx/nginx.conf: deploy/nginx.conf
         checked = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
         self.nginx_test = checked.stdout + checked.stderr
@@ -343,7 +358,9 @@ class Stack:
             raise RuntimeError(f"nginx -t refused deploy/nginx.conf:\n{self.nginx_test}")
         self._spawn(container, ["nginx", "-g", "daemon off;"], {"PATH": "/usr/sbin:/usr/bin"})
         url = "http://127.0.0.1:8080/nginx-health"  # the compose file's health check
-        self._wait(container, lambda: urllib.request.urlopen(url, timeout=2), "answer")
+        return lambda: self._wait(
+            container, lambda: urllib.request.urlopen(url, timeout=2), "answer"
+        )
 
     # Stopping
 
@@ -401,6 +418,14 @@ def started_stack(domain: str) -> Iterator[Stack]:
         if not source.exists():  # a named volume, empty at first
             source.mkdir(parents=True, mode=0o755)
         files.make_room(Path(target), folder=source.is_dir())
+    # The var volume as an earlier release left it, with the PDF fonts built (make install
+    # built the same ones in var/fonts): the release job's build_pdf_fonts finds them, as at
+    # any release but the first, and saves the run a minute on a busy machine.
+    var_dir = layout.mounts.get(
+        next(c for c in layout.containers if c.kind == "app").environment["VAR_DIR"]
+    )
+    if var_dir and (ROOT / "var" / "fonts").is_dir():
+        shutil.copytree(ROOT / "var" / "fonts", var_dir / "fonts")
     for container in layout.containers:
         private = container.environment.get("PROMETHEUS_MULTIPROC_DIR")
         if private:
