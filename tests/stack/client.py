@@ -9,6 +9,7 @@ import string
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 CSRF_CHARS = string.ascii_letters + string.digits
 
@@ -86,10 +87,7 @@ class Visitor:
         return self.client.request("GET", path, headers=self.headers(**more))
 
     def post_form(self, path: str, fields: dict[str, str], **more: str) -> Answer:
-        body = "&".join(
-            f"{name}={value}"
-            for name, value in {"csrfmiddlewaretoken": self.csrf, **fields}.items()
-        ).encode()
+        body = urlencode({"csrfmiddlewaretoken": self.csrf, **fields}).encode()
         headers = self.headers(**{"Content-Type": "application/x-www-form-urlencoded", **more})
         return self.client.request("POST", path, headers=headers, body=body)
 

@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 
 from rentcenter.outage import standalone_context
 
-# The statuses of deploy/nginx.conf's error_page lines, by the page each shows.
+# The pages deploy/nginx.conf's error_page lines name: 413, and 503 for 502 and 504.
 PAGES = ("413.html", "503.html")
 
 
