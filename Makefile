@@ -15,7 +15,7 @@ PYTEST_WORKERS ?= 2
 # half past midnight when the UTC date is still the day before, and a leap day.
 CLOCKS ?= 2026-12-31T23:59:30+08:00 2027-01-01T00:30:00+08:00 2028-02-29T00:30:00+08:00
 
-.PHONY: install run test test-clock lint format bench loadtest clean
+.PHONY: install run test test-clock lint format bench loadtest stack-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,12 @@ loadtest: install
 	$(BIN)/pip install --quiet -e ".[dev,load]"
 	@command -v wrk >/dev/null || scripts/system-deps.sh wrk
 	$(BIN)/python -m benchmarks.loadtest $(LOADTEST_ARGS)
+
+# The production topology of deploy/compose.yaml, through Debian's nginx over TLS (tests/stack/):
+# as root, in namespaces of its own (scripts/stack-test.sh); installs nginx when it is missing.
+stack-test: install
+	@scripts/system-deps.sh nginx ip:iproute2 redis-server pg_ctlcluster:postgresql
+	scripts/stack-test.sh $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache tests/browser/node_modules

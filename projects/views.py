@@ -10,7 +10,6 @@ per page and per poll of a signed-in visitor; the shared fragment itself stays s
 visitors without a session (the cached public page) never pay it.
 """
 
-import math
 import re
 import time
 from typing import TYPE_CHECKING
@@ -50,10 +49,12 @@ def detail(request: HtmxHttpRequest, project_id: int) -> HttpResponse:
     """项目详情. htmx polls the #offerings fragment to refresh 已登记人数 and the countdown."""
     if request.htmx:
         response = HttpResponse(offerings_html(request, project_id))
-        fresh_for = max(0, math.floor(request.pagecache_fresh_until - time.time()))
-        # A signed-in visitor's fragment may say 已登记: theirs alone.
-        shared = "private" if request.user.is_authenticated else "public"
-        response["Cache-Control"] = f"{shared}, max-age={fresh_for}"
+        if request.user.is_authenticated:
+            # A signed-in visitor's fragment may say 已登记: theirs alone, asked again each time.
+            response["Cache-Control"] = "private, no-cache"
+        else:
+            fresh_for = request.pagecache_fresh_until - time.time()
+            response["Cache-Control"] = pagecache.public_cache_control(fresh_for)
         return response
     return detail_page(request, project_id)
 

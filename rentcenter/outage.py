@@ -48,13 +48,18 @@ def is_outage(error: BaseException | None) -> bool:
     return False
 
 
-def unavailable() -> HttpResponse:
-    context = {
+def standalone_context() -> dict[str, object]:
+    """What a page that stands alone (templates/standalone.html) shows: nothing from the
+    database, the cache or the request."""
+    return {
         "retry_after": RETRY_AFTER_SECONDS,
         "support_phone": settings.SUPPORT_PHONE,
         "support_hours": settings.SUPPORT_HOURS,
     }
-    response = HttpResponse(loader.render_to_string("503.html", context), status=503)
+
+
+def unavailable() -> HttpResponse:
+    response = HttpResponse(loader.render_to_string("503.html", standalone_context()), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
     return response

@@ -429,18 +429,31 @@ def deliver_public(request: HttpRequest, page: PublicPage, now: float) -> HttpRe
         etag = _etag(body)
     # No shared cache keeps the page past the skeleton's end or its live holes' end.
     fresh_until = min(page.expires_at, getattr(request, "pagecache_fresh_until", math.inf))
-    max_age = max(0, min(settings.PUBLIC_PAGE_MAX_AGE, math.floor(fresh_until - now)))
     if etag in _etags(request.headers.get("If-None-Match", "")):
         response = HttpResponseNotModified()
     else:
         response = HttpResponse(body, content_type=page.content_type)
-    response["Cache-Control"] = f"public, max-age={max_age}"
+    response["Cache-Control"] = public_cache_control(fresh_until - now)
     response["ETag"] = etag
     response["Last-Modified"] = http_date(page.rendered_at)
     # Pages differ by cookie (signed in or not); the session middleware adds Vary: Cookie only
     # when it was read, which this visitor's request may not do.
     patch_vary_headers(response, ["Cookie"])
     return response
+
+
+def public_cache_control(fresh_for: float) -> str:
+    """Cache-Control of what is the same for every visitor without cookies.
+
+    Browsers keep it but ask again each time they show it (max-age=0, must-revalidate): the
+    ETag makes that a 304 without a body, answered from the page cache in about the time of
+    the page itself, so a visitor who reloads after a staff edit sees it. Shared caches (nginx,
+    a CDN) may answer for it alone for PUBLIC_PAGE_SHARED_MAX_AGE seconds (s-maxage, a few at
+    most), never past `fresh_for`, the seconds until the page changes by itself. Not
+    `no-cache`: nginx would not keep the page at all.
+    """
+    shared = max(0, min(settings.PUBLIC_PAGE_SHARED_MAX_AGE, math.floor(fresh_for)))
+    return f"public, max-age=0, must-revalidate, s-maxage={shared}"
 
 
 def _deliver_personal(request: HttpRequest, page: Page) -> HttpResponse:

@@ -222,9 +222,10 @@ else:
 # Public pages (home, 配租公告, 项目详情, 户型详情) are served from that cache until the catalogue
 # changes or a plan crosses a boundary (rentcenter/pagecache.py), and at most this long.
 PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 600)
-# How long browsers, nginx or a CDN may keep an anonymous public page (never past a boundary);
-# a staff edit reaches them within this time.
-PUBLIC_PAGE_MAX_AGE = envint("PUBLIC_PAGE_MAX_AGE", 60)
+# Browsers revalidate an anonymous public page every time they show it (a 304 from the page
+# cache); nginx or a CDN may answer for it this many seconds (s-maxage, never past a boundary),
+# so a staff edit reaches every visitor within this time and a second.
+PUBLIC_PAGE_SHARED_MAX_AGE = envint("PUBLIC_PAGE_SHARED_MAX_AGE", 5)
 
 # Accounts and sessions -------------------------------------------------------------------------
 
@@ -522,11 +523,15 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
 PRIVATE_MEDIA_ROOT = VAR_DIR / "private"
 
+# Public files are read by nginx's workers, another user than the site's (README, "Serving
+# /media/"): world-readable, unlike private uploads (FILE_UPLOAD_PERMISSIONS below).
+PUBLIC_FILE_PERMISSIONS = {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755}
+
 STORAGES = {
     # Public catalog pictures (renditions of project photos, announcement attachments).
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": MEDIA_ROOT, "base_url": MEDIA_URL},
+        "OPTIONS": {"location": MEDIA_ROOT, "base_url": MEDIA_URL, **PUBLIC_FILE_PERMISSIONS},
     },
     # Never served by URL: original uploads and applicants' documents, read only through views
     # that check who is asking.
@@ -538,6 +543,7 @@ STORAGES = {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
         else "whitenoise.storage.CompressedManifestStaticFilesStorage",
+        "OPTIONS": PUBLIC_FILE_PERMISSIONS,
     },
 }
 

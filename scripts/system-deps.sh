@@ -6,11 +6,19 @@
 #   poppler-utils    pdftoppm, to look at rendered PDFs
 #   npm              installs axe-core, the accessibility check of the browser tests
 #   wrk              (only `scripts/system-deps.sh wrk`, for make loadtest) an HTTP load generator
-# As root, missing packages are installed; otherwise the exact command is printed.
+#   nginx, iproute2, redis-server, postgresql
+#                    (only for make stack-test) Debian's nginx in front of the stack, `ip` for
+#                    its network namespace, the servers it starts for the compose file's
+#                    redis and db
+# Extra arguments are commands, each installed with the package of its name or the one after
+# a colon (ip:iproute2). As root, missing packages are installed; otherwise the exact command
+# is printed.
 set -euo pipefail
 
 missing=()
-for extra in "$@"; do command -v "$extra" >/dev/null 2>&1 || missing+=("$extra"); done
+for extra in "$@"; do
+  command -v "${extra%%:*}" >/dev/null 2>&1 || missing+=("${extra#*:}")
+done
 fc-list :lang=zh 2>/dev/null | grep -qi "noto" || missing+=(fonts-noto-cjk)
 ldconfig -p 2>/dev/null | grep -q "libpango-1.0.so" || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing+=(chromium)

@@ -85,8 +85,16 @@ def test_two_web_containers_and_a_task_worker(compose):
 def test_the_release_job_runs_first(compose):
     services = compose["services"]
     release = " ".join(services["release"]["command"])
-    for step in ("migrate --no-input", "collectstatic --no-input", "build_pdf_fonts"):
+    steps = (
+        "migrate --no-input",
+        "collectstatic --no-input",
+        "build_error_pages",
+        "build_pdf_fonts",
+    )
+    for step in steps:
         assert f"python manage.py {step}" in release
+    # nginx's error pages name the release's hashed style sheet: after collectstatic.
+    assert release.index("collectstatic") < release.index("build_error_pages")
     assert services["release"]["restart"] == "no"
     for name in ("web", "worker"):
         depends = services[name]["depends_on"]
@@ -183,7 +191,11 @@ def test_nginx_serves_media_with_the_readmes_headers_and_never_private_files():
     assert "ssl_certificate /etc/nginx/certs/fullchain.pem;" in conf
     assert "proxy_set_header X-Forwarded-Proto $scheme;" in conf
     served = re.findall(r"^\s*(?:alias|root)\s+([^;]+);", conf, re.MULTILINE)
-    assert served == ["/srv/rentcenter/var/static/", "/srv/rentcenter/var/media/"]
+    assert served == [
+        "/srv/rentcenter/var/static/errors/",
+        "/srv/rentcenter/var/static/",
+        "/srv/rentcenter/var/media/",
+    ]
 
 
 DOCKER = shutil.which("docker")
@@ -199,7 +211,7 @@ def test_docker_compose_config_validates(tmp_path):
     """On a copy of deploy/ with freshly written env files (the real ones are secrets)."""
     deploy = tmp_path / "deploy"
     deploy.mkdir()
-    for name in ("compose.yaml", "nginx.conf"):
+    for name in ("compose.yaml", "nginx.conf", "nginx-upstream.conf"):
         shutil.copy(DEPLOY / name, deploy / name)
     shutil.copy(ROOT / "Dockerfile", tmp_path / "Dockerfile")
     assert new_env(deploy, "--domain", "zl.example.cn").returncode == 0
@@ -218,3 +230,87 @@ def test_every_variable_the_settings_read_is_in_the_readmes_table():
     settings = (ROOT / "rentcenter" / "settings.py").read_text()
     pattern = r'(?:env\w*\(|os\.environ\.get\()\s*"([A-Z][A-Z0-9_]*)"'
     assert {name for name in re.findall(pattern, settings) if f"`{name}`" not in table} == set()
+
+
+def test_the_readmes_page_cache_block_is_deploy_nginx_conf():
+    """Every directive the README shows for the public pages' cache is in the deployed file."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("### Public pages from the cache", 1)[1]
+    block = section.split("```nginx", 1)[1].split("```", 1)[0]
+    conf = (DEPLOY / "nginx.conf").read_text()
+    lines = [line.strip() for line in block.splitlines()]
+    directives = [line for line in lines if line and not line.startswith("#") and line != "..."]
+    assert len(directives) > 10
+    for line in directives:
+        if line not in ("server {", "}", "# ..."):
+            assert line in conf, line
+
+
+def test_nginx_answers_by_itself_with_the_sites_own_pages():
+    """A body above client_max_body_size and a web server that does not answer get the pages
+    `manage.py build_error_pages` writes into STATIC_ROOT/errors/ at each release."""
+    from rentcenter.management.commands.build_error_pages import PAGES
+
+    conf = (DEPLOY / "nginx.conf").read_text()
+    assert "error_page 413 /errors/413.html;" in conf
+    assert "error_page 502 504 =503 /errors/503.html;" in conf
+    assert {"413.html", "503.html"} == set(PAGES)
+    errors = conf.split("location ^~ /errors/ {", 1)[1].split("}", 1)[0]
+    assert "internal;" in errors
+    assert "alias /srv/rentcenter/var/static/errors/;" in errors  # VAR_DIR/static = STATIC_ROOT
+    assert "proxy_next_upstream error timeout;" in conf
+
+
+def test_the_upstream_file_names_the_web_service_at_the_port_it_serves(compose):
+    """deploy/nginx-upstream.conf is the one line make stack-test replaces: the compose
+    service and the port gunicorn binds there."""
+    from tests.stack.layout import read_upstream
+
+    upstream = read_upstream((DEPLOY / "nginx-upstream.conf").read_text())
+    web = compose["services"][upstream.service]
+    assert str(upstream.port) in web["expose"]
+    assert environment_of(web)["GUNICORN_BIND"] == f"0.0.0.0:{upstream.port}"
+    assert "include nginx-upstream.conf;" in (DEPLOY / "nginx.conf").read_text()
+    assert (
+        "./nginx-upstream.conf:/etc/nginx/nginx-upstream.conf:ro"
+        in (compose["services"]["nginx"]["volumes"])
+    )
+
+
+def test_the_stack_test_reads_its_layout_from_the_compose_file(compose, tmp_path):
+    """make stack-test runs what the compose file says (tests/stack/layout.py), with only the
+    addresses, the upstream file and the certificate its own."""
+    from tests.stack.layout import describe
+
+    assert new_env(tmp_path, "--domain", "zl.example.cn").returncode == 0
+    layout = describe(compose, work=tmp_path / "work", env_files=tmp_path, domain="zl.example.cn")
+    names = [container.name for container in layout.containers]
+    assert names.index("db-1") < names.index("release-1") < names.index("web-1")
+    assert names.index("web-2") < names.index("nginx-1")
+    # Started together as compose starts them: the web servers and the worker after the
+    # release job, nginx once the web servers are healthy.
+    wave = {container.service: container.wave for container in layout.containers}
+    assert wave["db"] == wave["redis"] < wave["release"] < wave["web"] == wave["worker"]
+    assert wave["web"] < wave["nginx"]
+    assert [c.address for c in layout.of("web")] == ["127.0.0.2", "127.0.0.3"]
+    assert layout.upstream_conf == "server 127.0.0.2:8000;\nserver 127.0.0.3:8000;\n"
+    web = layout.of("web")[1]
+    assert web.command == tuple(compose["services"]["web"]["command"])
+    expected = {
+        **env_file(tmp_path / "rentcenter.env"),
+        **environment_of(compose["services"]["web"]),
+    }
+    assert web.environment == {**expected, "GUNICORN_BIND": "127.0.0.3:8000"}
+    assert layout.of("release")[0].one_off
+    assert layout.of("redis")[0].command == tuple(compose["services"]["redis"]["command"])
+    assert layout.mounts["/etc/nginx/nginx.conf"] == DEPLOY / "nginx.conf"
+    assert layout.mounts["/etc/nginx/nginx-upstream.conf"] == tmp_path / "work/nginx-upstream.conf"
+    assert layout.mounts["/etc/nginx/certs"] == tmp_path / "work/certs"
+    assert layout.mounts["/srv/rentcenter/var"] == tmp_path / "work/volumes/var"
+    hosts = layout.hosts.splitlines()
+    assert "127.0.0.1 localhost zl.example.cn" in hosts
+    assert {"127.0.0.2 web", "127.0.0.3 web"} <= set(hosts)
+    # Every other service by its name, at an address of its own.
+    addresses = {line.split()[1]: line.split()[0] for line in hosts[1:]}
+    assert set(addresses) == set(compose["services"])
+    assert len({addresses[name] for name in addresses if name != "web"}) == len(addresses) - 1

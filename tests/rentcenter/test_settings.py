@@ -288,3 +288,24 @@ def test_production_refuses_to_serve_media_itself(tmp_path):
     result = run_settings(tmp_path, **PRODUCTION, SERVE_MEDIA="1")
     assert result.returncode != 0
     assert "SERVE_MEDIA" in result.stderr
+
+
+def test_public_files_are_readable_by_nginx_and_private_uploads_are_not(tmp_path):
+    """nginx's workers run as another user than the site: they read public media and collected
+    static files, never private uploads (make stack-test found nginx answering 403 for every
+    photo, and for static files to clients without gzip)."""
+    code = (
+        "import os, stat, django; django.setup()\n"
+        "from django.core.files.base import ContentFile\n"
+        "from django.core.files.storage import storages\n"
+        "def mode(path): return oct(stat.S_IMODE(os.stat(path).st_mode))\n"
+        "for alias in ('default', 'staticfiles', 'private'):\n"
+        "    path = storages[alias].path(storages[alias].save('a/b.txt', ContentFile(b'x')))\n"
+        "    print(alias, mode(path), mode(os.path.dirname(path)))\n"
+    )
+    result = run_settings(tmp_path, code, **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    modes = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines()}
+    assert modes["default"] == ["0o644", "0o755"]
+    assert modes["staticfiles"] == ["0o644", "0o755"]
+    assert modes["private"][0] == "0o640"
