@@ -619,13 +619,15 @@ if TASKS_BACKEND == "immediate" and not DEBUG:
         "TASKS_BACKEND=immediate sends texts inside the request; "
         "use database or rq when DEBUG is off"
     )
-if TASKS_BACKEND == "rq" and not REDIS_URL:
-    raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL")
+if TASKS_BACKEND == "rq" and not (REDIS_URL or envstr("TASKS_REDIS_URL")):
+    raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL (or TASKS_REDIS_URL)")
 TASKS = {"default": {"BACKEND": _task_backends[TASKS_BACKEND], "QUEUES": TASK_QUEUES}}
 # The outbox app first: its db_worker (with the outbox sweep) replaces django-tasks-db's.
 INSTALLED_APPS += ["messaging", "django_tasks", "django_tasks_db"]
-if REDIS_URL:
-    RQ_QUEUES = {name: {"URL": REDIS_URL} for name in TASK_QUEUES}
+# The queue's own Redis, which must never evict a key (README, "Redis"); by default the cache's.
+TASKS_REDIS_URL = envstr("TASKS_REDIS_URL") or REDIS_URL
+if TASKS_REDIS_URL:
+    RQ_QUEUES = {name: {"URL": TASKS_REDIS_URL} for name in TASK_QUEUES}
     # `manage.py rqworker high default` as it stands: the worker class runs RQ's scheduler (the
     # outbox's retries wait with run_after) and the outbox sweep; the job class is the one
     # django-tasks-rq needs (its README asks for --job-class), so no option can be forgotten.

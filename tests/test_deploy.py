@@ -55,7 +55,37 @@ def env_file(path: Path) -> dict[str, str]:
 
 
 def test_the_services_of_the_stack(compose):
-    assert set(compose["services"]) == {"release", "web", "worker", "nginx", "db", "redis"}
+    assert set(compose["services"]) == {
+        "release", "web", "worker", "nginx", "db", "redis", "queue",
+    }  # fmt: skip
+
+
+def redis_options(service: dict) -> dict[str, str]:
+    command = service["command"]
+    assert command[0] == "redis-server"
+    return {
+        name.removeprefix("--"): value
+        for name, value in zip(command[1::2], command[2::2], strict=True)
+    }
+
+
+def test_the_cache_redis_is_bounded_and_evicts_and_the_queue_redis_never_does(compose):
+    """Issue 17, finding 2: a cache without `maxmemory` grows until the host runs out. The
+    cache's Redis evicts any key, least recently used first; the task queue has a Redis of its
+    own that never evicts (RQ's jobs and registries must not vanish), and the apps use it."""
+    services = compose["services"]
+    cache = redis_options(services["redis"])
+    assert cache["maxmemory-policy"] == "allkeys-lru"
+    assert re.fullmatch(r"\d+(mb|gb)", cache["maxmemory"])
+    queue = redis_options(services["queue"])
+    assert queue["maxmemory-policy"] == "noeviction"
+    assert "maxmemory" not in queue
+    for name in APP_SERVICES:
+        environment = environment_of(services[name])
+        assert environment["TASKS_REDIS_URL"] == "redis://queue:6379/0", name
+    for name in ("web", "worker"):
+        assert services[name]["depends_on"]["queue"] == {"condition": "service_healthy"}
+    assert services["queue"]["healthcheck"]["test"]
 
 
 def test_one_image_built_from_the_dockerfile_for_every_app_container(compose):
@@ -98,7 +128,7 @@ def test_the_release_job_runs_first(compose):
 
 def test_health_checks(compose):
     services = compose["services"]
-    for name in ("web", "nginx", "db", "redis"):
+    for name in ("web", "nginx", "db", "redis", "queue"):
         assert services[name]["healthcheck"]["test"], name
     assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
 

@@ -180,6 +180,25 @@ def test_a_single_process_deployment_may_use_the_local_cache(tmp_path):
     assert values["cache"] == "django.core.cache.backends.locmem.LocMemCache"
 
 
+def test_the_task_queue_may_have_a_redis_of_its_own(tmp_path):
+    code = "from django.conf import settings; print(settings.RQ_QUEUES['high']['URL'])"
+    queue = "redis://queue.internal:6379/0"
+    shared = run_settings(tmp_path, code, **PRODUCTION, TASKS_BACKEND="rq")
+    assert shared.stdout.strip() == PRODUCTION["REDIS_URL"]
+    own = run_settings(tmp_path, code, **PRODUCTION, TASKS_BACKEND="rq", TASKS_REDIS_URL=queue)
+    assert own.stdout.strip() == queue, own.stderr
+
+
+def test_check_deploy_warns_when_the_queue_shares_the_cache_redis(tmp_path):
+    environment = readme_production_environment()
+    del environment["TASKS_REDIS_URL"]
+    code = "import django; from django.core.management import call_command; django.setup(); "
+    code += "call_command('check', '--deploy')"
+    result = run_settings(tmp_path, code, **environment)
+    assert "rentcenter.W002" in result.stderr + result.stdout
+    assert "TASKS_REDIS_URL" in result.stderr + result.stdout
+
+
 def test_production_refuses_the_dev_sms_page(tmp_path):
     result = run_settings(tmp_path, "import rentcenter.settings", **PRODUCTION, DEV_SMS_PAGE="1")
     assert result.returncode != 0
