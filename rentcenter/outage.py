@@ -23,6 +23,8 @@ from django.http import HttpRequest, HttpResponse
 from django.template import loader
 from django.views import defaults
 
+from rentcenter.http import bad_request_page
+
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 30
@@ -67,7 +69,7 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     if is_outage(exception):
         logger.warning("outage: %s answered 503 (the session could not be saved)", request.path)
         return unavailable()
-    return defaults.bad_request(request, exception)
+    return bad_request_page()
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -122,6 +122,8 @@ MIDDLEWARE = [
     # One log line per request with its id (rentcenter/logs.py).
     "rentcenter.logs.RequestLogMiddleware",
     "rentcenter.health.ProbeMiddleware",
+    # A NUL anywhere in the query is a 400 before anything reads it (rentcenter/http.py).
+    "rentcenter.http.RefuseNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Outside the page cache, so cached pages get the same headers.
