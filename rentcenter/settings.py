@@ -410,6 +410,11 @@ for _key in ID_NUMBER_KEYS:
 if len(ID_NUMBER_HMAC_KEY) < 32:
     raise ImproperlyConfigured("ID_NUMBER_HMAC_KEY must be at least 32 characters long")
 
+# How many applicants' documents one staff member may open (applications/access.py), as
+# count/seconds limits: a reviewer opens a dozen per registration; a script copying files does
+# not get far.
+STAFF_DOCUMENT_LIMITS = envlimits("STAFF_DOCUMENT_LIMITS", "300/600,5000/86400")
+
 # Behind nginx, the client's address is the last one nginx appended to X-Forwarded-For; without a
 # proxy that header is the client's own word and is ignored (rate limits per address).
 TRUST_X_FORWARDED_FOR = envbool("TRUST_X_FORWARDED_FOR", False)
