@@ -248,3 +248,75 @@ def test_every_variable_the_settings_read_is_in_the_readmes_table():
     settings = (ROOT / "rentcenter" / "settings.py").read_text()
     pattern = r'(?:env\w*\(|os\.environ\.get\()\s*"([A-Z][A-Z0-9_]*)"'
     assert {name for name in re.findall(pattern, settings) if f"`{name}`" not in table} == set()
+
+
+# ALLOW_LOCAL_CACHE with several workers (issue 17, finding 8) ------------------------------------
+
+
+def gunicorn_config(monkeypatch, **env: str):
+    import importlib.util
+
+    for name in ("ALLOW_LOCAL_CACHE", "REDIS_URL", "WEB_CONCURRENCY"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", DEPLOY / "gunicorn.conf.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class FakeServer:
+    def __init__(self, workers: int) -> None:
+        self.cfg = type("Config", (), {"workers": workers})()
+        self.warnings: list[str] = []
+        self.log = self
+
+    def warning(self, message: str, *args) -> None:
+        self.warnings.append(message % args if args else message)
+
+
+def test_gunicorn_warns_at_start_when_several_workers_keep_their_own_cache(monkeypatch):
+    config = gunicorn_config(monkeypatch, ALLOW_LOCAL_CACHE="1")
+    server = FakeServer(workers=5)
+
+    config.on_starting(server)
+
+    assert len(server.warnings) == 1
+    assert "ALLOW_LOCAL_CACHE" in server.warnings[0]
+    assert "5 worker processes" in server.warnings[0]
+
+
+@pytest.mark.parametrize(
+    ("env", "workers"),
+    [
+        ({"ALLOW_LOCAL_CACHE": "1"}, 1),
+        ({"ALLOW_LOCAL_CACHE": "1", "REDIS_URL": "redis://cache:6379/0"}, 5),
+        ({}, 5),
+        ({"ALLOW_LOCAL_CACHE": "0"}, 5),
+    ],
+)
+def test_gunicorn_says_nothing_otherwise(monkeypatch, env, workers):
+    config = gunicorn_config(monkeypatch, **env)
+    server = FakeServer(workers=workers)
+
+    config.on_starting(server)
+
+    assert server.warnings == []
+
+
+def test_check_deploy_warns_about_the_local_cache(tmp_path):
+    from tests.rentcenter.test_settings import readme_production_environment
+
+    environment = readme_production_environment()
+    del environment["REDIS_URL"]
+    del environment["TASKS_REDIS_URL"]
+    environment["TASKS_BACKEND"] = "database"
+    code = "import django; from django.core.management import call_command; django.setup(); "
+    code += "call_command('check', '--deploy')"
+    one = run_settings(tmp_path, code, **environment, ALLOW_LOCAL_CACHE="1", WEB_CONCURRENCY="1")
+    several = run_settings(tmp_path, code, **environment, ALLOW_LOCAL_CACHE="1")
+
+    assert "rentcenter.W003" not in one.stderr + one.stdout
+    assert "rentcenter.W003" in several.stderr + several.stdout
+    assert "WEB_CONCURRENCY" in several.stderr + several.stdout
