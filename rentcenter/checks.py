@@ -11,6 +11,24 @@ from django.conf import settings
 from django.core.checks import Tags, Warning, register
 
 
+@register(Tags.security, deploy=True)
+def identity_checked_locally(**kwargs) -> list[Warning]:
+    """IDENTITY_VERIFIER=local chosen on purpose: say what it means (issue 17, finding 3)."""
+    if settings.IDENTITY_VERIFIER != "local":
+        return []
+    return [
+        Warning(
+            "IDENTITY_VERIFIER=local: 实名认证 checks only the ID number itself (GB 11643 check "
+            "digit, area and birth date); names are compared with nothing, so anyone can take "
+            "a valid number that is not theirs, once per number.",
+            hint="Name the operator's identity-check service: IDENTITY_VERIFIER=http with "
+            "IDENTITY_SERVICE_URL and IDENTITY_SERVICE_KEY. Keep local only where that risk is "
+            "accepted, until the service is contracted.",
+            id="rentcenter.W001",
+        )
+    ]
+
+
 @register(Tags.caches, deploy=True)
 def queue_beside_the_cache(**kwargs) -> list[Warning]:
     """The RQ queue on the cache's Redis: a cache is given a maxmemory and an eviction policy,

@@ -373,14 +373,38 @@ CAPTCHA_TEST_MODE = envbool("CAPTCHA_TEST_MODE", False)
 if CAPTCHA_TEST_MODE and not DEBUG:
     raise ImproperlyConfigured("CAPTCHA_TEST_MODE must not be on when DEBUG is off")
 
-# Who compares a name with an ID number (accounts/realname.py): "local" accepts what passes the
-# GB 11643-1999 checks, "refuse" refuses everyone (a test double), or a dotted path to a class.
-IDENTITY_VERIFIER = envstr("IDENTITY_VERIFIER", "local").strip() or "local"
-if IDENTITY_VERIFIER not in {"local", "refuse"} and "." not in IDENTITY_VERIFIER:
+# Who compares a name with an ID number (accounts/realname.py): "http" asks the operator's
+# identity-check service at IDENTITY_SERVICE_URL, "local" accepts what passes the GB 11643-1999
+# checks (names compared with nothing: check --deploy says so), "refuse" refuses everyone (a
+# test double), or a dotted path to a class. Production names it: no silent "local".
+IDENTITY_VERIFIER = envstr("IDENTITY_VERIFIER").strip()
+if not IDENTITY_VERIFIER:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "IDENTITY_VERIFIER must be set when DEBUG is off: http (the operator's identity-check "
+            "service, with IDENTITY_SERVICE_URL and IDENTITY_SERVICE_KEY) or local (the ID "
+            "number's own checks only, names compared with nothing)"
+        )
+    IDENTITY_VERIFIER = "local"
+if IDENTITY_VERIFIER not in {"local", "refuse", "http"} and "." not in IDENTITY_VERIFIER:
     raise ImproperlyConfigured(
-        "IDENTITY_VERIFIER must be local, refuse or the dotted path of a verifier class, "
+        "IDENTITY_VERIFIER must be http, local, refuse or the dotted path of a verifier class, "
         f"not {IDENTITY_VERIFIER!r}"
     )
+if IDENTITY_VERIFIER == "refuse" and not DEBUG:
+    raise ImproperlyConfigured("IDENTITY_VERIFIER=refuse is a test double; not with DEBUG off")
+IDENTITY_SERVICE_URL = envstr("IDENTITY_SERVICE_URL")
+IDENTITY_SERVICE_KEY = envstr("IDENTITY_SERVICE_KEY")
+# Seconds to wait for one answer; the verifier tries three times before telling the applicant.
+IDENTITY_SERVICE_TIMEOUT = envint("IDENTITY_SERVICE_TIMEOUT", 3)
+if IDENTITY_VERIFIER == "http" and not (IDENTITY_SERVICE_URL and IDENTITY_SERVICE_KEY):
+    raise ImproperlyConfigured(
+        "IDENTITY_VERIFIER=http needs IDENTITY_SERVICE_URL and IDENTITY_SERVICE_KEY"
+    )
+if IDENTITY_SERVICE_URL and not IDENTITY_SERVICE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("IDENTITY_SERVICE_URL must be an http(s):// address")
+if not 1 <= IDENTITY_SERVICE_TIMEOUT <= 8:
+    raise ImproperlyConfigured("IDENTITY_SERVICE_TIMEOUT must be 1 to 8 seconds")
 
 # Resident ID numbers are stored encrypted (Fernet; the first key encrypts, every key decrypts,
 # so keys can be rotated) next to a keyed HMAC that keeps them unique (rentcenter/crypto.py).

@@ -167,6 +167,7 @@ def test_the_secrets_come_from_env_files_that_new_env_writes(compose, tmp_path):
     assert site["DATABASE_URL"] == f"postgres://rentcenter:{password}@db:5432/rentcenter"
     assert database["POSTGRES_USER"] == "rentcenter"
     assert site["SMS_BACKEND"] == "file"  # until the gateway is known: kept, not sent
+    assert site["IDENTITY_VERIFIER"] == "local"  # until the service is known: check --deploy warns
     again = new_env(tmp_path, "--domain", "zl.example.cn")
     assert again.returncode == 1  # never overwrites the keys that decrypt the ID numbers
     assert env_file(tmp_path / "rentcenter.env") == site
@@ -180,7 +181,8 @@ def test_the_written_environment_passes_check_deploy(compose, tmp_path):
     """What a web container runs with: the env file and the compose file's variables."""
     result = new_env(
         tmp_path, "--domain", "zl.example.cn", "--sms-url", "https://sms.example.cn/send",
-        "--sms-key", "k" * 20,
+        "--sms-key", "k" * 20, "--identity-url", "https://id.example.cn/verify",
+        "--identity-key", "i" * 32,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     environment = env_file(tmp_path / "rentcenter.env")

@@ -303,8 +303,14 @@ def test_the_code_page_offers_to_log_out(client):
 
 def test_documents_need_the_second_factor_too(client):
     """Reviewers open applicants' documents outside admin; without the code, they cannot."""
+    from applications.registration import register
+    from tests.factories import make_info, make_plan
+
     reviewer = make_staff(password=PASSWORD, group="资格审核员")
-    document = make_document(make_applicant())
+    applicant, plan = make_applicant(), make_plan()
+    document = make_document(applicant)
+    make_info(applicant, plan, documents=[document])
+    register(applicant=applicant, plan=plan, offering=plan.plan_projects.get())  # in review
     url = reverse("applications:document_thumbnail", args=[document.pk])
     password_login(client, reviewer)
     assert client.get(url).status_code == 404

@@ -18,10 +18,11 @@ from django.core.exceptions import ImproperlyConfigured
 from rentcenter.settings import envbool, envint, envlimits, envlist
 
 # What production must provide besides SECRET_KEY (keys for the encrypted ID numbers, the
-# shared cache).
+# shared cache, who compares names with ID numbers).
 PRODUCTION = {
     "DEBUG": "0",
     "SECRET_KEY": "x" * 50,
+    "IDENTITY_VERIFIER": "local",
     "ID_NUMBER_KEYS": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
     "ID_NUMBER_HMAC_KEY": "y" * 32,
     "REDIS_URL": "redis://cache.internal:6379/0",
