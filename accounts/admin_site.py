@@ -200,7 +200,7 @@ class StaffAdminSite(admin.AdminSite):
                 return self._to_second_factor(request)
             if codes is not None:
                 del request.session[ENROL_KEY]
-                django_otp.login(request, staff_otp.TOTPDevice.objects.get(user=user))
+                django_otp.login(request, staff_otp.StaffTOTPDevice.objects.get(user=user))
                 request.session[NEW_BACKUP_CODES] = codes
                 url = reverse("admin:backup_codes", current_app=self.name)
                 return redirect(f"{url}?{urlencode({REDIRECT_FIELD_NAME: self._next(request)})}")

@@ -3,7 +3,8 @@ authenticator app (TOTP, RFC 6238: HMAC-SHA1 of the 30-second step, one step of 
 or one of 10 single-use backup codes, kept by django-otp.
 
 Enrolment shows a new secret as a QR code and as text, and stores nothing until the staff member
-types a first code it gives: a secret that never made it into an app is never a device. A lost
+types a first code it gives: a secret that never made it into an app is never a device. The
+secret is stored encrypted with the site's keys (accounts.models.StaffTOTPDevice). A lost
 phone is reset with `manage.py reset_staff_otp PHONE` (the next login enrols again). Wrong codes
 slow down exponentially per device (django-otp's throttling: 1, 2, 4, 8 … seconds).
 """
@@ -25,7 +26,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import User
+from accounts.models import StaffTOTPDevice, User
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ def is_verified(user: AbstractBaseUser) -> bool:
 
 
 def has_device(user: User) -> bool:
-    return TOTPDevice.objects.devices_for_user(user, confirmed=True).exists()
+    return StaffTOTPDevice.objects.devices_for_user(user, confirmed=True).exists()
 
 
 def new_key() -> str:
@@ -60,7 +61,8 @@ def readable_key(key: str) -> str:
 
 
 def config_url(user: User, key: str) -> str:
-    """The otpauth:// address a QR code gives an authenticator app."""
+    """The otpauth:// address a QR code gives an authenticator app (django-otp writes it; the
+    device here is never saved)."""
     return TOTPDevice(user=user, key=key).config_url
 
 
@@ -92,9 +94,9 @@ def enrol(*, user: User, key: str, token: str) -> list[str] | None:
         User.objects.select_for_update().filter(pk=user.pk).first()
         if has_device(user):
             raise AlreadyEnrolled
-        TOTPDevice.objects.filter(user=user).delete()  # unconfirmed leftovers
+        StaffTOTPDevice.objects.filter(user=user).delete()  # unconfirmed leftovers
         # last_t: the code just typed cannot be typed again to pass the login that follows.
-        TOTPDevice.objects.create(
+        StaffTOTPDevice.objects.create(
             user=user,
             name=TOTP_DEVICE_NAME,
             key=key,
@@ -136,7 +138,7 @@ def verify(*, user: User, token: str) -> Verification:
     """The device that accepts `token`: six digits are an app's code, anything else a backup
     code. Rows are locked so that one code cannot pass twice in parallel requests."""
     token = normalise(token)
-    model = TOTPDevice if token.isdigit() and len(token) == 6 else StaticDevice
+    model = StaffTOTPDevice if token.isdigit() and len(token) == 6 else StaticDevice
     locked_until = []
     with transaction.atomic():
         devices = model.objects.devices_for_user(user, confirmed=True).select_for_update()
@@ -154,6 +156,6 @@ def reset(*, user: User) -> int:
     """Forget the account's authenticator and backup codes (a lost phone); the next login
     enrols a new one. Sessions verified with the old device lose that verification."""
     with transaction.atomic():
-        removed = TOTPDevice.objects.filter(user=user).delete()[0]
+        removed = StaffTOTPDevice.objects.filter(user=user).delete()[0]
         removed += StaticDevice.objects.filter(user=user).delete()[0]
     return removed

@@ -8,7 +8,10 @@ machine is expected to differ.
 import os
 
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register
+from django.db import DatabaseError
+
+from rentcenter import crypto
 
 
 @register(Tags.security, deploy=True)
@@ -62,4 +65,24 @@ def local_cache_with_several_workers(**kwargs) -> list[Warning]:
             hint="Set REDIS_URL, or run a single worker process with WEB_CONCURRENCY=1.",
             id="rentcenter.W003",
         )
+    ]
+
+
+@register(Tags.security, deploy=True)
+def keys_read_what_is_stored(**kwargs) -> list[Error]:
+    """The key canary (rentcenter.crypto): a wrong or dropped ID_NUMBER_KEYS, or another
+    ID_NUMBER_HMAC_KEY, named before any page meets it. Without a reachable, migrated database
+    there is nothing stored to try the keys on, and /readyz asks again once it is there."""
+    try:
+        problems = crypto.key_problems()
+    except DatabaseError:
+        return []
+    return [
+        Error(
+            problem,
+            hint="Put back the key the stored values were encrypted with (keep old keys after "
+            "the new one until `manage.py reencrypt_id_numbers` has run); never drop one before.",
+            id="rentcenter.E001",
+        )
+        for problem in problems
     ]

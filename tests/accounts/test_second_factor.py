@@ -10,10 +10,10 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import URLPattern, URLResolver, reverse
 from django_otp.plugins.otp_static.models import StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import staff_otp
 from accounts.admin_site import ENROL_KEY
+from accounts.models import StaffTOTPDevice
 from tests.clock import MORNING
 from tests.conftest import log_in_without_second_factor
 from tests.factories import (
@@ -62,7 +62,7 @@ def test_staff_without_an_app_enrol_with_a_qr_code_then_see_ten_backup_codes_onc
     assert "<svg" in page  # the QR code, drawn here
     assert "otpauth" not in page  # the address is in the picture only
     key = secret_on(page)
-    assert not TOTPDevice.objects.exists()  # nothing stored before a first code
+    assert not StaffTOTPDevice.objects.exists()  # nothing stored before a first code
 
     wrong = client.post(enrol, {"token": "000000", "next": "/admin/"})
     assert "验证码不正确。请确认已扫描本页的二维码" in wrong.content.decode()
@@ -80,7 +80,7 @@ def test_staff_without_an_app_enrol_with_a_qr_code_then_see_ten_backup_codes_onc
     assert not any(code in again for code in codes)
     assert 'id="codes-left">10<' in again
     assert client.get("/admin/").status_code == 200
-    assert TOTPDevice.objects.get(user=staff).key == key
+    assert StaffTOTPDevice.objects.get(user=staff).key == key
 
 
 def test_enrolment_page_keeps_its_secret_across_reloads(client):
@@ -113,7 +113,7 @@ def test_the_code_typed_at_enrolment_cannot_be_typed_again(client):
 def test_the_code_can_be_typed_with_a_space(client):
     staff = make_staff(password=PASSWORD)
     password_login(client, staff)
-    code = totp_code(staff.totpdevice_set.get().key)
+    code = totp_code(staff.stafftotpdevice_set.get().key)
     response = client.post("/admin/second-factor/", {"token": f" {code[:3]} {code[3:]} "})
     assert response["Location"] == "/admin/"
 
@@ -128,7 +128,7 @@ def test_password_then_code_opens_admin_where_the_staff_member_was_going(client)
     page = client.get(verify).content.decode()
     assert "身份验证器" in page
     assert client.get("/admin/accounts/user/")["Location"].startswith("/admin/login/")
-    key = staff.totpdevice_set.get().key
+    key = staff.stafftotpdevice_set.get().key
     response = client.post(verify, {"token": totp_code(key), "next": "/admin/accounts/user/"})
     assert response["Location"] == "/admin/accounts/user/"
     assert client.get("/admin/accounts/user/").status_code == 200
@@ -141,7 +141,7 @@ def test_a_wrong_code_is_refused_beside_the_field_and_slows_the_next(client, tim
     assert "验证码不正确。请输入身份验证器应用当前显示的 6 位数字" in page
     assert 'href="#id_token"' in page
     # django-otp's back-off: after a failure the next try waits a second, after two, two.
-    key = staff.totpdevice_set.get().key
+    key = staff.stafftotpdevice_set.get().key
     page = client.post("/admin/second-factor/", {"token": totp_code(key)}).content.decode()
     assert "验证码错误次数过多，请于 10:00:01 后再试。" in page
     assert client.get("/admin/")["Location"].startswith("/admin/login/")
@@ -191,7 +191,7 @@ def test_a_verified_session_going_to_the_code_page_goes_on(client):
 def test_next_never_leaves_the_site(client):
     staff = make_staff(password=PASSWORD)
     password_login(client, staff)
-    key = staff.totpdevice_set.get().key
+    key = staff.stafftotpdevice_set.get().key
     response = client.post(
         "/admin/second-factor/", {"token": totp_code(key), "next": "https://evil.example/"}
     )
@@ -283,7 +283,7 @@ def test_signed_in_elsewhere_is_sent_to_the_password_not_the_code(client):
         response = client.get(url)
         assert response["Location"].startswith("/admin/login/"), url
     assert client.get("/admin/login/").status_code == 200
-    assert not TOTPDevice.objects.exists()
+    assert not StaffTOTPDevice.objects.exists()
     assert ENROL_KEY not in client.session
 
 
