@@ -10,6 +10,7 @@ password to enrolling a new authenticator.
 """
 
 import logging
+import time
 
 import django_otp
 from django import forms
@@ -28,13 +29,15 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from accounts import staff_login, staff_otp
+from accounts import otp, staff_login, staff_otp
 from rentcenter.ratelimit import client_ip
 
 logger = logging.getLogger(__name__)
 
 # The account whose password this session proved at the admin login.
 PASSWORD_CHECKED = "accounts.admin_password_user"  # noqa: S105 (a session key)
+# The phone's proof before enrolment: {"user": pk, "at": when} (staff_otp.PHONE_PROOF_SECONDS).
+ENROL_PHONE = "accounts.otp_enrol_phone"
 # The secret being enrolled, until a first code confirms it.
 ENROL_KEY = "accounts.otp_enrol_key"
 # The backup codes just made, shown once.
@@ -72,6 +75,11 @@ class StaffAdminSite(admin.AdminSite):
         return [
             path("second-factor/", self.second_factor_view, name="second_factor"),
             path("second-factor/enrol/", self.enrol_view, name="second_factor_enrol"),
+            path(
+                "second-factor/enrol/phone/",
+                self.enrol_phone_view,
+                name="second_factor_enrol_phone",
+            ),
             path(
                 "second-factor/backup-codes/",
                 self.admin_view(self.backup_codes_view),
@@ -182,6 +190,43 @@ class StaffAdminSite(admin.AdminSite):
             )
         return redirect(self._next(request))
 
+    def _phone_proved(self, request: HttpRequest) -> bool:
+        proof = request.session.get(ENROL_PHONE) or {}
+        return (
+            proof.get("user") == request.user.pk
+            and time.time() - proof.get("at", 0) < staff_otp.PHONE_PROOF_SECONDS
+        )
+
+    def _redirect_with_next(self, request: HttpRequest, name: str) -> HttpResponse:
+        url = reverse(f"admin:{name}", current_app=self.name)
+        return redirect(f"{url}?{urlencode({REDIRECT_FIELD_NAME: self._next(request)})}")
+
+    @uncached
+    @get_or_post
+    def enrol_phone_view(self, request: HttpRequest) -> HttpResponse:
+        """验证手机号: the code texted to the account's phone, before any secret is shown."""
+        if not self._awaits_second_factor(request):
+            return self._not_awaiting(request)
+        user = request.user
+        if staff_otp.has_device(user):
+            return self._to_second_factor(request)
+        context: dict[str, object] = {}
+        sending = request.method == "POST" and "send" in request.POST
+        form = CodeForm(request.POST if request.method == "POST" and not sending else None)
+        if sending:
+            try:
+                staff_otp.send_enrolment_code(user=user, address=client_ip(request))
+                context["sent"] = True
+            except otp.SendRefused as refused:
+                context["send_refused"] = str(refused)
+        elif form.is_valid():
+            if staff_otp.enrolment_code_matches(user=user, code=form.cleaned_data["token"]):
+                request.session[ENROL_PHONE] = {"user": user.pk, "at": time.time()}
+                return self._redirect_with_next(request, "second_factor_enrol")
+            form.add_error("token", "短信验证码不正确或已失效，请重新输入或重新获取。")
+            logger.warning("user %s typed a wrong enrolment code", user.pk)
+        return self._page(request, "enrol_phone.html", "验证手机号", form=form, **context)
+
     @uncached
     @get_or_post
     def enrol_view(self, request: HttpRequest) -> HttpResponse:
@@ -190,6 +235,8 @@ class StaffAdminSite(admin.AdminSite):
         user = request.user
         if staff_otp.has_device(user):
             return self._to_second_factor(request)
+        if not self._phone_proved(request):
+            return self._redirect_with_next(request, "second_factor_enrol_phone")
         key = request.session.get(ENROL_KEY) or staff_otp.new_key()
         request.session[ENROL_KEY] = key
         form = CodeForm(request.POST if request.method == "POST" else None)
@@ -200,6 +247,7 @@ class StaffAdminSite(admin.AdminSite):
                 return self._to_second_factor(request)
             if codes is not None:
                 del request.session[ENROL_KEY]
+                del request.session[ENROL_PHONE]
                 django_otp.login(request, staff_otp.StaffTOTPDevice.objects.get(user=user))
                 request.session[NEW_BACKUP_CODES] = codes
                 url = reverse("admin:backup_codes", current_app=self.name)

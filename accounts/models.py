@@ -164,6 +164,7 @@ class SmsCode(models.Model):
         LOGIN = "login", "登录或注册"
         CHANGE_PHONE = "change_phone", "更改手机号码"
         CONFIRM_PHONE = "confirm_phone", "验证当前手机号"
+        STAFF_ENROL = "staff_enrol", "设置管理后台双重验证"
 
     phone = PhoneNumberField("手机号", region="CN")
     purpose = models.CharField("用途", max_length=20, choices=Purpose.choices)

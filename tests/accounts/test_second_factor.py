@@ -44,6 +44,17 @@ def password_login(client: Client, user, next_url: str = "/admin/") -> str:
     return response["Location"]
 
 
+def prove_phone(client: Client, user) -> None:
+    """The enrolment's first step (issue 17): the code texted to the account's phone."""
+    from tests.accounts.conftest import last_code
+
+    client.post("/admin/second-factor/enrol/phone/", {"send": "1"})
+    response = client.post(
+        "/admin/second-factor/enrol/phone/", {"token": last_code(user.phone.as_e164)}
+    )
+    assert response.status_code == 302, response.content.decode()
+
+
 def secret_on(page: str) -> str:
     """The key as a person reads it off the enrolment page, as stored (hex)."""
     text = re.search(r'id="secret">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
@@ -57,6 +68,7 @@ def test_staff_without_an_app_enrol_with_a_qr_code_then_see_ten_backup_codes_onc
     staff = make_staff(password=PASSWORD, superuser=True, authenticator=False)
     enrol = password_login(client, staff)
     assert enrol == "/admin/second-factor/enrol/?next=%2Fadmin%2F"
+    prove_phone(client, staff)
     page = client.get(enrol).content.decode()
     assert "设置双重验证" in page
     assert "<svg" in page  # the QR code, drawn here
@@ -86,6 +98,7 @@ def test_staff_without_an_app_enrol_with_a_qr_code_then_see_ten_backup_codes_onc
 def test_enrolment_page_keeps_its_secret_across_reloads(client):
     staff = make_staff(password=PASSWORD, authenticator=False)
     enrol = password_login(client, staff)
+    prove_phone(client, staff)
     first = secret_on(client.get(enrol).content.decode())
     assert secret_on(client.get(enrol).content.decode()) == first
     assert client.session[ENROL_KEY] == first
@@ -101,6 +114,7 @@ def test_a_staff_member_with_an_app_is_not_offered_a_new_one(client):
 def test_the_code_typed_at_enrolment_cannot_be_typed_again(client):
     staff = make_staff(password=PASSWORD, authenticator=False)
     enrol = password_login(client, staff)
+    prove_phone(client, staff)
     key = secret_on(client.get(enrol).content.decode())
     client.post(enrol, {"token": totp_code(key)})
     other = Client()
@@ -212,7 +226,7 @@ def admin_urls() -> dict[str, str]:
     """Every page of admin: the site's own, each model's and the custom ones (数据看板,
     冻结名单, 摇号, 审核), with sample ids (the check comes before any lookup)."""
     samples = {"app_label": "accounts", "content_type_id": "1", "object_id": "1"}
-    skip = {"login", "logout", "second_factor", "second_factor_enrol"}
+    skip = {"login", "logout", "second_factor", "second_factor_enrol", "second_factor_enrol_phone"}
     urls = {}
 
     def walk(patterns, prefix=""):
@@ -279,7 +293,11 @@ def test_signed_in_elsewhere_is_sent_to_the_password_not_the_code(client):
     password to the code page, nor to enrolling a new app."""
     staff = make_staff(password=PASSWORD, authenticator=False)
     log_in_without_second_factor(client, staff)
-    for url in ["/admin/second-factor/", "/admin/second-factor/enrol/"]:
+    for url in [
+        "/admin/second-factor/",
+        "/admin/second-factor/enrol/",
+        "/admin/second-factor/enrol/phone/",
+    ]:
         response = client.get(url)
         assert response["Location"].startswith("/admin/login/"), url
     assert client.get("/admin/login/").status_code == 200
@@ -288,7 +306,12 @@ def test_signed_in_elsewhere_is_sent_to_the_password_not_the_code(client):
 
 
 def test_anonymous_is_sent_to_the_login(client):
-    for url in ["/admin/second-factor/", "/admin/second-factor/enrol/", "/admin/"]:
+    for url in [
+        "/admin/second-factor/",
+        "/admin/second-factor/enrol/",
+        "/admin/second-factor/enrol/phone/",
+        "/admin/",
+    ]:
         assert client.get(url)["Location"].startswith("/admin/login/"), url
 
 
@@ -321,6 +344,10 @@ def test_documents_need_the_second_factor_too(client):
 def test_the_code_pages_do_not_list_what_admin_holds(client):
     staff = make_staff(password=PASSWORD, superuser=True, authenticator=False)
     password_login(client, staff)
-    page = client.get("/admin/second-factor/enrol/").content.decode()
-    assert "/admin/accounts/user/" not in page
-    assert 'id="nav-sidebar"' not in page
+    phone_step = client.get("/admin/second-factor/enrol/", follow=True).content.decode()
+    prove_phone(client, staff)
+    enrol = client.get("/admin/second-factor/enrol/").content.decode()
+    for page in (phone_step, enrol):
+        assert "设置双重验证" in page or "验证手机号" in page
+        assert "/admin/accounts/user/" not in page
+        assert 'id="nav-sidebar"' not in page
