@@ -188,7 +188,15 @@ class StaffAdminSite(admin.AdminSite):
                 f"已使用一个备用验证码，还剩 {left} 个。手机找回或更换后，"
                 "请在“备用验证码”页面重新生成；手机丢失请联系系统管理员重置。",
             )
-        return redirect(self._next(request))
+        return self._known_from_now(request, redirect(self._next(request)))
+
+    def _known_from_now(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        """This browser passed the second factor: a known device of the account from now on
+        (accounts.staff_login), tied to its authenticator app."""
+        app = staff_otp.StaffTOTPDevice.objects.filter(user=request.user, confirmed=True).first()
+        if app is not None:
+            staff_login.remember_device(response, app)
+        return response
 
     def _phone_proved(self, request: HttpRequest) -> bool:
         proof = request.session.get(ENROL_PHONE) or {}
@@ -250,8 +258,8 @@ class StaffAdminSite(admin.AdminSite):
                 del request.session[ENROL_PHONE]
                 django_otp.login(request, staff_otp.StaffTOTPDevice.objects.get(user=user))
                 request.session[NEW_BACKUP_CODES] = codes
-                url = reverse("admin:backup_codes", current_app=self.name)
-                return redirect(f"{url}?{urlencode({REDIRECT_FIELD_NAME: self._next(request)})}")
+                response = self._redirect_with_next(request, "backup_codes")
+                return self._known_from_now(request, response)
             form.add_error(
                 "token", "验证码不正确。请确认已扫描本页的二维码，并输入应用当前显示的 6 位数字。"
             )
