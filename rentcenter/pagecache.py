@@ -274,7 +274,7 @@ def public_page(
                 if pages is None:
                     return response
                 page, public_page = pages
-                if entry is not None or _may_keep(request.path, version):
+                if entry is not None or _may_keep(request.path, items, mode, version):
                     cache.set_many(
                         {
                             page_key(request.path, items, public=False, mode=mode): page,
@@ -314,22 +314,29 @@ def canonical_items(
     return items, canonical
 
 
-def _may_keep(path: str, version: int) -> bool:
-    """Whether one more entry of `path` may be kept under this catalogue version."""
-    key = f"pagecache:variants:{version}:{path}"
-    cache.add(key, 0, timeout=settings.PAGE_CACHE_SECONDS)
+def _may_keep(path: str, items: Sequence[tuple[str, str]], mode: str, version: int) -> bool:
+    """Whether this variant of `path` (its parameters and display mode) may be kept under this
+    catalogue version: the first MAX_VARIANTS variants may, each counted once however many
+    workers render it at once or however often it expires, the others may not."""
+    base = page_key(path, items, public=True, mode=mode).removeprefix("pagecache:public")
+    marker = f"pagecache:variant:{version}{base}"
+    if not cache.add(marker, True, timeout=settings.PAGE_CACHE_SECONDS):
+        return cache.get(marker, True)  # counted already (True, or False past the bound)
+    counter = f"pagecache:variants:{version}:{path}"
+    cache.add(counter, 0, timeout=settings.PAGE_CACHE_SECONDS)
     try:
-        count = cache.incr(key)
+        count = cache.incr(counter)
     except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=settings.PAGE_CACHE_SECONDS)
+        cache.set(counter, 1, timeout=settings.PAGE_CACHE_SECONDS)
         count = 1
-    if count > MAX_VARIANTS:
-        if count == MAX_VARIANTS + 1:
-            logger.warning(
-                "%s keeps no more than %d entries; the others are not kept", path, MAX_VARIANTS
-            )
-        return False
-    return True
+    if count <= MAX_VARIANTS:
+        return True
+    cache.set(marker, False, timeout=settings.PAGE_CACHE_SECONDS)
+    if count == MAX_VARIANTS + 1:
+        logger.warning(
+            "%s keeps no more than %d entries; the others are not kept", path, MAX_VARIANTS
+        )
+    return False
 
 
 def display_mode(request: HttpRequest) -> str:

@@ -427,3 +427,34 @@ def test_the_entries_of_one_page_are_bounded(rf, monkeypatch, caplog):
         assert view(request).content == f"page {page}".encode()
     assert len({key for key in stored_pages() if key.startswith("public:/bounded/")}) == 3
     assert "keeps no more than 3 entries" in caplog.text
+
+
+def test_a_variant_is_counted_once_however_often_it_is_stored_again(rf, monkeypatch):
+    """Workers racing on a cold page at a boundary, or a page that expired, store the same
+    entry again: the bound counts variants, not stores, so a busy page is never left uncached."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.core.cache import cache
+    from django.http import HttpResponse
+
+    from rentcenter import pagecache
+
+    monkeypatch.setattr(pagecache, "MAX_VARIANTS", 1)
+
+    @pagecache.public_page(until=lambda now: None, params={"page": pagecache.page_number})
+    def view(request):
+        return HttpResponse("a page")
+
+    def get(page: int) -> None:
+        request = rf.get("/counted/", {"page": page})
+        request.user, request.session, request.COOKIES = AnonymousUser(), {}, {}
+        view(request)
+
+    first = ["pagecache:page:/counted/?page=1", "pagecache:public:/counted/?page=1"]
+    for _ in range(5):
+        get(1)
+        assert "public:/counted/?page=1" in stored_pages()
+        cache.delete_many(first)  # expired, or never seen by the next worker
+    get(1)
+    assert "public:/counted/?page=1" in stored_pages()
+    get(2)
+    assert "public:/counted/?page=2" not in stored_pages()
