@@ -30,6 +30,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from accounts import otp, staff_login, staff_otp
+from rentcenter import crypto
 from rentcenter.ratelimit import client_ip
 
 logger = logging.getLogger(__name__)
@@ -38,7 +39,8 @@ logger = logging.getLogger(__name__)
 PASSWORD_CHECKED = "accounts.admin_password_user"  # noqa: S105 (a session key)
 # The phone's proof before enrolment: {"user": pk, "at": when} (staff_otp.PHONE_PROOF_SECONDS).
 ENROL_PHONE = "accounts.otp_enrol_phone"
-# The secret being enrolled, until a first code confirms it.
+# The secret being enrolled, until a first code confirms it: encrypted like the stored ones,
+# sessions being kept in the database too.
 ENROL_KEY = "accounts.otp_enrol_key"
 # The backup codes just made, shown once.
 NEW_BACKUP_CODES = "accounts.otp_backup_codes"
@@ -245,8 +247,8 @@ class StaffAdminSite(admin.AdminSite):
             return self._to_second_factor(request)
         if not self._phone_proved(request):
             return self._redirect_with_next(request, "second_factor_enrol_phone")
-        key = request.session.get(ENROL_KEY) or staff_otp.new_key()
-        request.session[ENROL_KEY] = key
+        key = _pending_key(request) or staff_otp.new_key()
+        request.session[ENROL_KEY] = crypto.encrypt(key)
         form = CodeForm(request.POST if request.method == "POST" else None)
         if form.is_valid():
             try:
@@ -281,6 +283,13 @@ class StaffAdminSite(admin.AdminSite):
         codes = request.session.pop(NEW_BACKUP_CODES, None)
         left = staff_otp.backup_codes_left(request.user)
         return self._page(request, "backup_codes.html", "备用验证码", codes=codes, left=left)
+
+
+def _pending_key(request: HttpRequest) -> str:
+    try:
+        return crypto.decrypt(request.session.get(ENROL_KEY, ""))
+    except crypto.InvalidToken:
+        return ""
 
 
 def refusal(locked_until) -> str:

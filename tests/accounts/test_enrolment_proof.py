@@ -14,7 +14,7 @@ from accounts import staff_otp
 from accounts.admin_site import ENROL_KEY
 from accounts.models import StaffTOTPDevice
 from messaging.models import OutboxMessage
-from rentcenter import sms
+from rentcenter import crypto, sms
 from tests.accounts.conftest import last_code, texts_to
 from tests.accounts.test_second_factor import PASSWORD, password_login, secret_on
 from tests.clock import MORNING
@@ -55,7 +55,7 @@ def test_a_code_posted_without_the_phones_proof_stores_nothing(client, newcomer)
     password_login(client, newcomer)
     key = staff_otp.new_key()
     session = client.session
-    session[ENROL_KEY] = key  # even a secret the attacker planted
+    session[ENROL_KEY] = crypto.encrypt(key)  # even a secret the attacker planted
     session.save()
 
     response = client.post(ENROL, {"token": totp_code(key)})

@@ -14,6 +14,7 @@ from django_otp.plugins.otp_static.models import StaticToken
 from accounts import staff_otp
 from accounts.admin_site import ENROL_KEY
 from accounts.models import StaffTOTPDevice
+from rentcenter import crypto
 from tests.clock import MORNING
 from tests.conftest import log_in_without_second_factor
 from tests.factories import (
@@ -101,7 +102,8 @@ def test_enrolment_page_keeps_its_secret_across_reloads(client):
     prove_phone(client, staff)
     first = secret_on(client.get(enrol).content.decode())
     assert secret_on(client.get(enrol).content.decode()) == first
-    assert client.session[ENROL_KEY] == first
+    assert first not in str(client.session[ENROL_KEY])  # kept encrypted in the session
+    assert crypto.decrypt(client.session[ENROL_KEY]) == first
 
 
 def test_a_staff_member_with_an_app_is_not_offered_a_new_one(client):
