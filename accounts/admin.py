@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts import realname
+from accounts import realname, staff_login
 from accounts.models import LoginFailure, LoginLockout, User
 
 logger = logging.getLogger(__name__)
@@ -165,14 +165,26 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(LoginLockout)
 class LoginLockoutAdmin(admin.ModelAdmin):
-    """Who is locked out of the admin login, until when; deleting a row (解除锁定) unlocks it
-    at once, for a staff member who proved who they are another way."""
+    """Who is locked out of the admin login, until when (accounts.staff_login's rules: an
+    account from one address, an account from everywhere, an address for every account); 解除
+    所选的登录锁定 removes what locks the selected rows, for a staff member who proved who they
+    are another way."""
 
-    list_display = ["username", "ip_address", "failures_since_start", "attempt_time", "state"]
     list_display_links = None
     search_fields = ["username", "ip_address"]
     ordering = ["-attempt_time"]
     actions = ["unlock"]
+
+    def get_list_display(self, request: HttpRequest) -> list:
+        # Each row's state depends on the other rows of its account and address: the recent
+        # ones are read once for the page (one query, whatever its length).
+        rows = staff_login.recent_attempts()
+
+        @admin.display(description="状态")
+        def state(attempt: LoginLockout) -> str:
+            return describe(attempt, rows)
+
+        return ["username", "ip_address", "failures_since_start", "attempt_time", state]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -185,30 +197,50 @@ class LoginLockoutAdmin(admin.ModelAdmin):
         actions.pop("delete_selected", None)  # 解除锁定 says what deleting means here
         return actions
 
-    @admin.display(description="状态")
-    def state(self, attempt: LoginLockout) -> str:
-        window = timedelta(minutes=settings.STAFF_LOGIN_LOCKOUT_MINUTES)
-        ends = attempt.attempt_time + window
-        locked = attempt.failures_since_start >= settings.STAFF_LOGIN_FAILURE_LIMIT
-        if ends <= timezone.now():
-            return "已过期"
-        if locked:
-            return f"锁定至 {timezone.localtime(ends):%H:%M}"
-        return f"{attempt.failures_since_start} 次失败，未锁定"
-
     @admin.action(description="解除所选的登录锁定", permissions=["delete"])
     def unlock(self, request: HttpRequest, queryset: QuerySet[LoginLockout]) -> None:
-        rows = list(queryset)
-        for attempt in rows:
+        rows = staff_login.recent_attempts()
+        selected = list(queryset)
+        for attempt in selected:
+            lock = staff_login.lockout_of(attempt.username, attempt.ip_address, rows)
+            scope = lock.scope if lock else "row"
             logger.warning(
-                "user %s removed the admin login lockout of %s from %s",
+                "user %s removed the admin login lockout (%s) of %s from %s",
                 request.user.pk,
+                scope,
                 attempt.username,
                 attempt.ip_address,
             )
-        self.log_deletions(request, rows)
-        queryset.delete()
-        self.message_user(request, f"已解除 {len(rows)} 个登录锁定。")
+            what = {
+                "pair": {"username": attempt.username, "ip_address": attempt.ip_address},
+                "account": {"username": attempt.username},
+                "address": {"ip_address": attempt.ip_address},
+                "row": {"pk": attempt.pk},
+            }[scope]
+            unlocked = list(LoginLockout.objects.filter(**what))
+            self.log_deletions(request, unlocked)
+            LoginLockout.objects.filter(pk__in=[row.pk for row in unlocked]).delete()
+        self.message_user(request, f"已解除 {len(selected)} 个登录锁定。")
+
+
+def describe(attempt: LoginLockout, rows: list[staff_login.Attempt]) -> str:
+    """What a row of the lockout list means now, in the words of the rules."""
+    window = timedelta(minutes=settings.STAFF_LOGIN_LOCKOUT_MINUTES)
+    if attempt.attempt_time + window <= timezone.now():
+        return "已过期"
+    lock = staff_login.lockout_of(attempt.username, attempt.ip_address, rows)
+    if lock is not None:
+        until = f"{timezone.localtime(lock.ends_at):%H:%M}"
+        return {
+            "pair": f"此地址锁定至 {until}",
+            "account": f"账号锁定至 {until}（已完成双重验证的设备仍可登录）",
+            "address": f"地址锁定至 {until}（已完成双重验证的设备仍可登录）",
+        }[lock.scope]
+    here = sum(
+        row[3] for row in rows if row[0] == attempt.username and row[1] == attempt.ip_address
+    )
+    account = sum(row[3] for row in rows if row[0] == attempt.username)
+    return f"此地址 {here} 次，账号共 {account} 次失败，未锁定"
 
 
 @admin.register(LoginFailure)

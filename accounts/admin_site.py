@@ -10,6 +10,7 @@ password to enrolling a new authenticator.
 """
 
 import logging
+import time
 
 import django_otp
 from django import forms
@@ -28,14 +29,18 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from accounts import staff_login, staff_otp
+from accounts import otp, staff_login, staff_otp
+from rentcenter import crypto
 from rentcenter.ratelimit import client_ip
 
 logger = logging.getLogger(__name__)
 
 # The account whose password this session proved at the admin login.
 PASSWORD_CHECKED = "accounts.admin_password_user"  # noqa: S105 (a session key)
-# The secret being enrolled, until a first code confirms it.
+# The phone's proof before enrolment: {"user": pk, "at": when} (staff_otp.PHONE_PROOF_SECONDS).
+ENROL_PHONE = "accounts.otp_enrol_phone"
+# The secret being enrolled, until a first code confirms it: encrypted like the stored ones,
+# sessions being kept in the database too.
 ENROL_KEY = "accounts.otp_enrol_key"
 # The backup codes just made, shown once.
 NEW_BACKUP_CODES = "accounts.otp_backup_codes"
@@ -72,6 +77,11 @@ class StaffAdminSite(admin.AdminSite):
         return [
             path("second-factor/", self.second_factor_view, name="second_factor"),
             path("second-factor/enrol/", self.enrol_view, name="second_factor_enrol"),
+            path(
+                "second-factor/enrol/phone/",
+                self.enrol_phone_view,
+                name="second_factor_enrol_phone",
+            ),
             path(
                 "second-factor/backup-codes/",
                 self.admin_view(self.backup_codes_view),
@@ -180,7 +190,52 @@ class StaffAdminSite(admin.AdminSite):
                 f"已使用一个备用验证码，还剩 {left} 个。手机找回或更换后，"
                 "请在“备用验证码”页面重新生成；手机丢失请联系系统管理员重置。",
             )
-        return redirect(self._next(request))
+        return self._known_from_now(request, redirect(self._next(request)))
+
+    def _known_from_now(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        """This browser passed the second factor: a known device of the account from now on
+        (accounts.staff_login), tied to its authenticator app."""
+        app = staff_otp.StaffTOTPDevice.objects.filter(user=request.user, confirmed=True).first()
+        if app is not None:
+            staff_login.remember_device(response, app)
+        return response
+
+    def _phone_proved(self, request: HttpRequest) -> bool:
+        proof = request.session.get(ENROL_PHONE) or {}
+        return (
+            proof.get("user") == request.user.pk
+            and time.time() - proof.get("at", 0) < staff_otp.PHONE_PROOF_SECONDS
+        )
+
+    def _redirect_with_next(self, request: HttpRequest, name: str) -> HttpResponse:
+        url = reverse(f"admin:{name}", current_app=self.name)
+        return redirect(f"{url}?{urlencode({REDIRECT_FIELD_NAME: self._next(request)})}")
+
+    @uncached
+    @get_or_post
+    def enrol_phone_view(self, request: HttpRequest) -> HttpResponse:
+        """验证手机号: the code texted to the account's phone, before any secret is shown."""
+        if not self._awaits_second_factor(request):
+            return self._not_awaiting(request)
+        user = request.user
+        if staff_otp.has_device(user):
+            return self._to_second_factor(request)
+        context: dict[str, object] = {}
+        sending = request.method == "POST" and "send" in request.POST
+        form = CodeForm(request.POST if request.method == "POST" and not sending else None)
+        if sending:
+            try:
+                staff_otp.send_enrolment_code(user=user, address=client_ip(request))
+                context["sent"] = True
+            except otp.SendRefused as refused:
+                context["send_refused"] = str(refused)
+        elif form.is_valid():
+            if staff_otp.enrolment_code_matches(user=user, code=form.cleaned_data["token"]):
+                request.session[ENROL_PHONE] = {"user": user.pk, "at": time.time()}
+                return self._redirect_with_next(request, "second_factor_enrol")
+            form.add_error("token", "短信验证码不正确或已失效，请重新输入或重新获取。")
+            logger.warning("user %s typed a wrong enrolment code", user.pk)
+        return self._page(request, "enrol_phone.html", "验证手机号", form=form, **context)
 
     @uncached
     @get_or_post
@@ -190,8 +245,10 @@ class StaffAdminSite(admin.AdminSite):
         user = request.user
         if staff_otp.has_device(user):
             return self._to_second_factor(request)
-        key = request.session.get(ENROL_KEY) or staff_otp.new_key()
-        request.session[ENROL_KEY] = key
+        if not self._phone_proved(request):
+            return self._redirect_with_next(request, "second_factor_enrol_phone")
+        key = _pending_key(request) or staff_otp.new_key()
+        request.session[ENROL_KEY] = crypto.encrypt(key)
         form = CodeForm(request.POST if request.method == "POST" else None)
         if form.is_valid():
             try:
@@ -200,10 +257,11 @@ class StaffAdminSite(admin.AdminSite):
                 return self._to_second_factor(request)
             if codes is not None:
                 del request.session[ENROL_KEY]
-                django_otp.login(request, staff_otp.TOTPDevice.objects.get(user=user))
+                del request.session[ENROL_PHONE]
+                django_otp.login(request, staff_otp.StaffTOTPDevice.objects.get(user=user))
                 request.session[NEW_BACKUP_CODES] = codes
-                url = reverse("admin:backup_codes", current_app=self.name)
-                return redirect(f"{url}?{urlencode({REDIRECT_FIELD_NAME: self._next(request)})}")
+                response = self._redirect_with_next(request, "backup_codes")
+                return self._known_from_now(request, response)
             form.add_error(
                 "token", "验证码不正确。请确认已扫描本页的二维码，并输入应用当前显示的 6 位数字。"
             )
@@ -225,6 +283,13 @@ class StaffAdminSite(admin.AdminSite):
         codes = request.session.pop(NEW_BACKUP_CODES, None)
         left = staff_otp.backup_codes_left(request.user)
         return self._page(request, "backup_codes.html", "备用验证码", codes=codes, left=left)
+
+
+def _pending_key(request: HttpRequest) -> str:
+    try:
+        return crypto.decrypt(request.session.get(ENROL_KEY, ""))
+    except crypto.InvalidToken:
+        return ""
 
 
 def refusal(locked_until) -> str:

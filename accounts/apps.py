@@ -7,10 +7,12 @@ class AccountsConfig(AppConfig):
     verbose_name = "账号"
 
     def ready(self) -> None:
-        from accounts import views
-        from rentcenter import pagecache
+        from accounts import keys, views
+        from rentcenter import crypto, pagecache
 
         pagecache.register_hole(views.ACCOUNT_NAV)
+        for holder in keys.HOLDERS:
+            crypto.register_holder(holder)
 
 
 class StaffAdminConfig(admin_apps.AdminConfig):

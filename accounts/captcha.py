@@ -1,6 +1,6 @@
 """The image digit captcha (数字验证码) asked before every SMS code is sent (manual 3.1, 3.2).
 
-Each image holds 4 digits drawn with Pillow, rotated, waved and crossed with noise. A page with
+Each image holds 5 digits drawn with Pillow, rotated, waved and crossed with noise. A page with
 the captcha carries a random challenge id, in a hidden field of its form and in the address of
 its image. Drawing the image makes a new answer for that id and keeps its keyed hash in the
 shared cache (Redis in production) for 10 minutes; the answer is good for one check only, right
@@ -13,6 +13,14 @@ The challenge lives in the cache, not in the session: the image is fetched while
 may be signing in, and an image response that wrote (or dropped) the session cookie after 登录
 had rotated it would log them out again. The image view is therefore `sessionless`.
 
+Guessing is throttled (issue 17, finding 8: four digits took any number of wrong answers):
+five digits make a guess right once in 100,000; one challenge's image is drawn at most
+DRAWS_PER_CHALLENGE times (a page's image reloaded, not a bot redrawing it to guess each
+drawing), and an address that gave WRONG_ANSWERS_PER_ADDRESS wrong answers in ten minutes is
+refused any check until enough of them are older (right answers never count: an office behind
+one address types many right ones on opening day). That is 180 guesses an hour per address at
+most, an expected 280 hours per right guess.
+
 With CAPTCHA_TEST_MODE (refused by settings when DEBUG is off) the answer "PASSED" is accepted,
 so that automated tests of a running site can get through.
 """
@@ -22,14 +30,21 @@ import math
 import re
 import secrets
 import time
+from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.crypto import constant_time_compare, salted_hmac
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-LENGTH = 4
+from rentcenter import ratelimit
+
+LENGTH = 5
 TTL_SECONDS = 10 * 60
+# How often one challenge's image may be drawn: reloads of a page, never a stream of drawings.
+DRAWS_PER_CHALLENGE = 5
+# Wrong answers one address may give in a window (count, seconds) before checks are refused.
+WRONG_ANSWERS_PER_ADDRESS = (30, 10 * 60)
 TEST_ANSWER = "PASSED"
 WIDTH, HEIGHT = 120, 44
 # secrets.token_urlsafe(16): 128 random bits, 22 characters.
@@ -47,6 +62,18 @@ def is_challenge(value: str) -> bool:
     return bool(CHALLENGE_PATTERN.fullmatch(value))
 
 
+class TooManyDraws(Exception):
+    """This challenge's image was drawn DRAWS_PER_CHALLENGE times already."""
+
+
+class Throttled(Exception):
+    """Too many wrong answers came from this address; `retry_at` is when a check is allowed."""
+
+    def __init__(self, retry_at: datetime) -> None:
+        super().__init__(retry_at)
+        self.retry_at = retry_at
+
+
 def _key(challenge: str) -> str:
     return f"captcha:{challenge}"
 
@@ -59,6 +86,16 @@ def new_answer(challenge: str) -> str:
     """A new answer for `challenge`, in place of any earlier one (the latest image counts)."""
     if not is_challenge(challenge):
         raise ValueError("not a challenge id")
+    draws = f"captcha:draws:{challenge}"
+    cache.add(draws, 0, timeout=TTL_SECONDS)
+    try:
+        drawn = cache.incr(draws)
+    except ValueError:  # evicted between add and incr
+        cache.set(draws, 1, timeout=TTL_SECONDS)
+        drawn = 1
+    if drawn > DRAWS_PER_CHALLENGE:
+        cache.delete(_key(challenge))  # the last image is no longer good either
+        raise TooManyDraws
     answer = "".join(secrets.choice("0123456789") for _ in range(LENGTH))
     now = time.time()
     stored = {"hash": _hash(challenge, answer), "drawn_at": now, "expires_at": now + TTL_SECONDS}
@@ -66,12 +103,26 @@ def new_answer(challenge: str) -> str:
     return answer
 
 
-def check(challenge: str, answer: str, *, max_age: int | None = None) -> bool:
+def check(challenge: str, answer: str, *, max_age: int | None = None, address: str = "") -> bool:
     """Whether `answer` solves the latest image of `challenge`, drawn at most `max_age` seconds
-    ago when given; the image is used up either way.
+    ago when given; the image is used up either way. Raises Throttled when `address` gave too
+    many wrong answers lately.
 
     Of any number of simultaneous checks, only the one whose delete removes the entry can
     succeed (Redis DEL and the local-memory cache both say whether they removed it)."""
+    limit, window = WRONG_ANSWERS_PER_ADDRESS
+    # Counted as wrong until it proves right: simultaneous guesses cannot all slip through.
+    attempt = ratelimit.hit(f"captcha:wrong:{address}", limit=limit, window=window)
+    if not attempt.allowed:
+        cache.delete(_key(challenge))
+        raise Throttled(attempt.retry_at)
+    right = _solves(challenge, answer, max_age=max_age)
+    if right:
+        ratelimit.take_back(attempt)
+    return right
+
+
+def _solves(challenge: str, answer: str, *, max_age: int | None) -> bool:
     answer = answer.strip()
     stored = cache.get(_key(challenge)) if is_challenge(challenge) else None
     taken = stored is not None and cache.delete(_key(challenge))
@@ -87,8 +138,8 @@ def check(challenge: str, answer: str, *, max_age: int | None = None) -> bool:
 def draw(answer: str) -> bytes:
     """A PNG of the digits: each one tilted and shifted, the whole waved, lines and dots over."""
     image = Image.new("RGB", (WIDTH, HEIGHT), (236, 241, 248))
-    font = ImageFont.load_default(size=30)
-    step = (WIDTH - 16) // len(answer)
+    font = ImageFont.load_default(size=28)
+    step = (WIDTH - 12) // len(answer)
     for position, digit in enumerate(answer):
         glyph = Image.new("RGBA", (step + 8, HEIGHT), (0, 0, 0, 0))
         colour = (_random.randint(10, 90), _random.randint(30, 90), _random.randint(90, 160))

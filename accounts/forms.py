@@ -3,10 +3,11 @@
 import phonenumbers
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from phonenumber_field.formfields import PhoneNumberField
 from phonenumber_field.phonenumber import PhoneNumber
 
-from accounts import realname
+from accounts import captcha, realname
 from accounts.idcard import parse_id_number
 
 
@@ -92,7 +93,14 @@ class SendCodeForm(forms.Form):
     def clean_captcha(self) -> str:
         answer = self.cleaned_data["captcha"]
         challenge = self.cleaned_data.get("captcha_challenge", "")
-        if not self.captcha_check(challenge, answer):
+        try:
+            right = self.captcha_check(challenge, answer)
+        except captcha.Throttled as throttled:
+            at = timezone.localtime(throttled.retry_at)
+            raise ValidationError(
+                f"数字验证码错误次数过多，请于 {at:%H:%M} 后再试。", code="captcha_throttled"
+            ) from None
+        if not right:
             raise ValidationError("数字验证码不正确，请按新图片重新输入。", code="captcha")
         return answer
 

@@ -4,6 +4,14 @@
 as YYYYMMDD, a 3-digit sequence number whose last digit is odd for men and even for women,
 and a check character computed from the first 17 digits (ISO 7064 MOD 11-2). Applicants' and
 family members' numbers are checked here before anything else sees them.
+
+This is the one edge every number passes (实名认证, 家庭成员, admin, commands): NFKC first, so
+full-width digits (１２３) and a small x are what phones type for 123 and X, then only the
+ASCII digits 0–9 and X are accepted. Python's int() and a regex's digit class also take the
+digits of other scripts (Arabic-Indic ٠–٩, Devanagari ०–९ …), which NFKC leaves as they are:
+a number with one of them passed the check digit yet was another number to the one-account
+digest and to the one-family rule (issue 17). Such a number is refused, in words, never
+converted.
 """
 
 import re
@@ -42,7 +50,9 @@ PROVINCE_CODES = frozenset(
     ]
 )
 
-_SHAPE = re.compile(r"\d{17}[\dX]")
+# ASCII only: [0-9], not \d, which matches every script's digits.
+_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
+_ALLOWED = frozenset("0123456789X")
 
 
 @dataclass(frozen=True)
@@ -58,9 +68,15 @@ class IdCard:
 
 
 def normalise(number: str) -> str:
-    """Full-width digits and a lower-case x are how phones often type it; spaces are dropped."""
+    """Full-width digits and a lower-case x are how phones often type it; spaces are dropped.
+    What is left may still hold other characters: parse_id_number refuses them."""
     text = unicodedata.normalize("NFKC", number)
     return re.sub(r"\s+", "", text).upper()
+
+
+def is_normalised(number: str) -> bool:
+    """Only ASCII digits and X: what parse_id_number gives and what is stored."""
+    return bool(number) and _ALLOWED.issuperset(number)
 
 
 def check_character(first17: str) -> str:
@@ -71,6 +87,11 @@ def check_character(first17: str) -> str:
 def parse_id_number(number: str) -> IdCard:
     """The card a number stands for, or ValidationError saying in Chinese what is wrong."""
     number = normalise(number)
+    if any(char.isdigit() and not char.isascii() for char in number):
+        raise ValidationError(
+            "证件号码只能由数字0-9和末位的X组成，请将输入法切换为中文或英文后重新输入。",
+            code="characters",
+        )
     if not _SHAPE.fullmatch(number):
         raise ValidationError("证件号码应为18位，由数字和末位的X组成。", code="shape")
     if int(number[:2]) not in PROVINCE_CODES:
@@ -90,7 +111,16 @@ def parse_id_number(number: str) -> IdCard:
 
 
 def mask_id_number(number: str) -> str:
-    """110105********002X: the area and the last four, enough to tell one's own card apart."""
-    if len(number) != 18:
-        return "*" * len(number)
-    return f"{number[:6]}{'*' * 8}{number[14:]}"
+    """110105********002X: the area and the last four, enough to tell one's own card apart.
+
+    Only ASCII digits are ever hidden: a number stored before numbers were normalised could
+    hold another script's digit, and a mask that hid it would show a reviewer two different
+    numbers as one. Such a character is shown where it stands, and the mask says so."""
+    hidden = range(6, 14) if len(number) == 18 else range(len(number))
+    shown = "".join(
+        "*" if index in hidden and char in "0123456789" else char
+        for index, char in enumerate(number)
+    )
+    if not is_normalised(number) and number:
+        return f"{shown}（含非标准字符）"
+    return shown

@@ -1,3 +1,5 @@
+import time
+from binascii import unhexlify
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -8,6 +10,8 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.oath import TOTP
 from phonenumber_field.modelfields import PhoneNumberField
 from phonenumber_field.phonenumber import PhoneNumber
 
@@ -160,6 +164,7 @@ class SmsCode(models.Model):
         LOGIN = "login", "登录或注册"
         CHANGE_PHONE = "change_phone", "更改手机号码"
         CONFIRM_PHONE = "confirm_phone", "验证当前手机号"
+        STAFF_ENROL = "staff_enrol", "设置管理后台双重验证"
 
     phone = PhoneNumberField("手机号", region="CN")
     purpose = models.CharField("用途", max_length=20, choices=Purpose.choices)
@@ -201,3 +206,70 @@ class LoginFailure(AccessFailureLog):
         proxy = True
         verbose_name = "后台登录失败记录"
         verbose_name_plural = "后台登录失败记录"
+
+
+# The staff's authenticator app (accounts.staff_otp) -------------------------------------------
+
+
+class StaffTOTPDevice(TimestampMixin, ThrottlingMixin, Device):
+    """A staff member's authenticator app: the TOTP secret (RFC 6238) stored encrypted with the
+    site's keys (ID_NUMBER_KEYS, rentcenter.crypto), as ID numbers are, so that a database dump
+    does not hand out everyone's second factor (issue 18); `manage.py reencrypt_id_numbers`
+    rotates it with them. django-otp's own TOTPDevice keeps the secret in clear hex, so this
+    takes its place; verification is the same (30-second steps, six digits, one step either
+    side, a code never accepted twice, wrong codes slowed by ThrottlingMixin)."""
+
+    key_encrypted = models.TextField("密钥（密文）", editable=False)
+    step = models.PositiveSmallIntegerField(default=30)
+    t0 = models.BigIntegerField(default=0)
+    digits = models.PositiveSmallIntegerField(default=6)
+    tolerance = models.PositiveSmallIntegerField(default=1)
+    drift = models.SmallIntegerField(default=0)
+    # The time step of the last code accepted: the next must be later.
+    last_t = models.BigIntegerField(default=-1)
+
+    class Meta(Device.Meta):
+        verbose_name = "身份验证器"
+        verbose_name_plural = "身份验证器"
+
+    @property
+    def key(self) -> str:
+        """The secret as django-otp keeps it (hex), decrypted."""
+        return crypto.decrypt(self.key_encrypted)
+
+    @key.setter
+    def key(self, value: str) -> None:
+        unhexlify(value)  # a hex secret, or ValueError
+        self.key_encrypted = crypto.encrypt(value)
+
+    @property
+    def bin_key(self) -> bytes:
+        return unhexlify(self.key)
+
+    def totp(self, *, drift: int | None = None) -> TOTP:
+        totp = TOTP(
+            self.bin_key, self.step, self.t0, self.digits, self.drift if drift is None else drift
+        )
+        totp.time = time.time()
+        return totp
+
+    def verify_token(self, token: str) -> bool:
+        if not self.verify_is_allowed()[0]:
+            return False
+        try:
+            code = int(token)
+        except (TypeError, ValueError):
+            code = None
+        totp = self.totp()
+        if code is not None and totp.verify(code, self.tolerance, self.last_t + 1):
+            self.last_t = totp.t()
+            self.drift = totp.drift
+            self.throttle_reset(commit=False)
+            self.set_last_used_timestamp(commit=False)
+            self.save()
+            return True
+        self.throttle_increment(commit=True)
+        return False
+
+    def get_throttle_factor(self) -> int:
+        return getattr(settings, "OTP_TOTP_THROTTLE_FACTOR", 1)

@@ -2,8 +2,13 @@
 authenticator app (TOTP, RFC 6238: HMAC-SHA1 of the 30-second step, one step of drift allowed)
 or one of 10 single-use backup codes, kept by django-otp.
 
-Enrolment shows a new secret as a QR code and as text, and stores nothing until the staff member
-types a first code it gives: a secret that never made it into an app is never a device. A lost
+Enrolment first asks for a code texted to the account's phone (issue 17, finding 4: whoever
+knew a new staff member's password first enrolled their own authenticator; the password's
+guesser does not hold the phone, and accounts are phones). Only then does it show a new secret
+as a QR code and as text, and it stores nothing until the staff member types a first code it
+gives: a secret that never made it into an app is never a device. The secret is stored
+encrypted with the site's keys (accounts.models.StaffTOTPDevice). The staff member is texted
+whenever an app is enrolled or reset, so that one they did not make is noticed. A lost
 phone is reset with `manage.py reset_staff_otp PHONE` (the next login enrols again). Wrong codes
 slow down exponentially per device (django-otp's throttling: 1, 2, 4, 8 … seconds).
 """
@@ -20,18 +25,50 @@ from datetime import datetime
 import segno
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
 from django_otp.models import Device
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import User
+from accounts import otp
+from accounts.models import StaffTOTPDevice, User
+from messaging.outbox import Kind, queue_text
+from rentcenter.dates import format_when
 
 logger = logging.getLogger(__name__)
 
 BACKUP_CODE_COUNT = 10
 TOTP_DEVICE_NAME = "身份验证器"
 BACKUP_DEVICE_NAME = "备用验证码"
+
+
+# How long the phone's proof opens enrolment.
+PHONE_PROOF_SECONDS = 10 * 60
+ENROLLED_TEXT = (
+    "您的保障性租赁住房专项配租平台管理后台账号于{when}设置了新的身份验证器。"
+    "如非本人操作，请立即联系系统管理员。"
+)
+RESET_TEXT = (
+    "您的保障性租赁住房专项配租平台管理后台账号的身份验证器和备用验证码已被重置（{when}），"
+    "下次登录时需重新设置。如非本人申请，请立即联系系统管理员。"
+)
+
+
+def send_enrolment_code(*, user: User, address: str) -> None:
+    """Text a code to the account's own phone (otp.SendRefused past the per-phone limits)."""
+    otp.send_code(phone=user.phone, purpose=otp.Purpose.STAFF_ENROL, address=address, user=user)
+
+
+def enrolment_code_matches(*, user: User, code: str) -> bool:
+    purpose = otp.Purpose.STAFF_ENROL
+    return otp.verify_code(phone=user.phone, purpose=purpose, code=code.strip(), user=user)
+
+
+def _tell(user: User, template: str) -> None:
+    """A text to the staff member's phone, in the caller's transaction (the outbox)."""
+    text = template.format(when=format_when(timezone.now()))
+    queue_text(phone=user.phone.as_e164, text=text, kind=Kind.OTHER, reference=f"staff:{user.pk}")
 
 
 class AlreadyEnrolled(Exception):
@@ -45,7 +82,7 @@ def is_verified(user: AbstractBaseUser) -> bool:
 
 
 def has_device(user: User) -> bool:
-    return TOTPDevice.objects.devices_for_user(user, confirmed=True).exists()
+    return StaffTOTPDevice.objects.devices_for_user(user, confirmed=True).exists()
 
 
 def new_key() -> str:
@@ -60,7 +97,8 @@ def readable_key(key: str) -> str:
 
 
 def config_url(user: User, key: str) -> str:
-    """The otpauth:// address a QR code gives an authenticator app."""
+    """The otpauth:// address a QR code gives an authenticator app (django-otp writes it; the
+    device here is never saved)."""
     return TOTPDevice(user=user, key=key).config_url
 
 
@@ -92,9 +130,9 @@ def enrol(*, user: User, key: str, token: str) -> list[str] | None:
         User.objects.select_for_update().filter(pk=user.pk).first()
         if has_device(user):
             raise AlreadyEnrolled
-        TOTPDevice.objects.filter(user=user).delete()  # unconfirmed leftovers
+        StaffTOTPDevice.objects.filter(user=user).delete()  # unconfirmed leftovers
         # last_t: the code just typed cannot be typed again to pass the login that follows.
-        TOTPDevice.objects.create(
+        StaffTOTPDevice.objects.create(
             user=user,
             name=TOTP_DEVICE_NAME,
             key=key,
@@ -103,6 +141,7 @@ def enrol(*, user: User, key: str, token: str) -> list[str] | None:
             last_t=totp.t(),
         )
         codes = replace_backup_codes(user=user)
+        _tell(user, ENROLLED_TEXT)
     logger.info("staff user %s enrolled an authenticator app", user.pk)
     return codes
 
@@ -136,7 +175,7 @@ def verify(*, user: User, token: str) -> Verification:
     """The device that accepts `token`: six digits are an app's code, anything else a backup
     code. Rows are locked so that one code cannot pass twice in parallel requests."""
     token = normalise(token)
-    model = TOTPDevice if token.isdigit() and len(token) == 6 else StaticDevice
+    model = StaffTOTPDevice if token.isdigit() and len(token) == 6 else StaticDevice
     locked_until = []
     with transaction.atomic():
         devices = model.objects.devices_for_user(user, confirmed=True).select_for_update()
@@ -154,6 +193,8 @@ def reset(*, user: User) -> int:
     """Forget the account's authenticator and backup codes (a lost phone); the next login
     enrols a new one. Sessions verified with the old device lose that verification."""
     with transaction.atomic():
-        removed = TOTPDevice.objects.filter(user=user).delete()[0]
+        removed = StaffTOTPDevice.objects.filter(user=user).delete()[0]
         removed += StaticDevice.objects.filter(user=user).delete()[0]
+        if removed:
+            _tell(user, RESET_TEXT)
     return removed

@@ -101,9 +101,10 @@ def _posted_form(request: HttpRequest, form_class: type[forms.Form]) -> forms.Fo
     return form_class(request.POST)
 
 
-def _captcha_check():
-    """How this send's captcha is checked: during an SMS surge only a just-drawn image counts."""
-    return partial(captcha.check, max_age=otp.captcha_max_age())
+def _captcha_check(request: HttpRequest):
+    """How this send's captcha is checked: during an SMS surge only a just-drawn image counts;
+    wrong answers are counted against the address."""
+    return partial(captcha.check, max_age=otp.captcha_max_age(), address=client_ip(request))
 
 
 def _send_code(
@@ -133,7 +134,11 @@ def captcha_image(request: HttpRequest) -> HttpResponse:
     challenge = request.GET.get("c", "")
     if not captcha.is_challenge(challenge):
         raise Http404
-    answer = captcha.new_answer(challenge)
+    try:
+        answer = captcha.new_answer(challenge)
+    except captcha.TooManyDraws:
+        # The page's 刷新 makes a new challenge; this one has been drawn enough.
+        return HttpResponse(status=429)
     return HttpResponse(captcha.draw(answer), content_type="image/png")
 
 
@@ -169,7 +174,7 @@ def login(request: HtmxHttpRequest) -> HttpResponse:
 @require_POST
 @vary_on_headers("HX-Request")
 def login_send_code(request: HtmxHttpRequest) -> HttpResponse:
-    form = SendCodeForm(request.POST, captcha_check=_captcha_check())
+    form = SendCodeForm(request.POST, captcha_check=_captcha_check(request))
     sent = _send_code(request, form, purpose=otp.Purpose.LOGIN)
     return _render_form(request, "accounts/login.html", form, **sent)
 
@@ -209,7 +214,7 @@ def register(request: HtmxHttpRequest) -> HttpResponse:
 @require_POST
 @vary_on_headers("HX-Request")
 def register_send_code(request: HtmxHttpRequest) -> HttpResponse:
-    form = SendCodeForm(request.POST, captcha_check=_captcha_check())
+    form = SendCodeForm(request.POST, captcha_check=_captcha_check(request))
     sent = _send_code(request, form, purpose=otp.Purpose.LOGIN)
     return _render_form(request, "accounts/register.html", form, **sent)
 
@@ -283,7 +288,7 @@ def confirm_phone(request: HtmxHttpRequest) -> HttpResponse:
 @require_POST
 @vary_on_headers("HX-Request")
 def confirm_phone_send_code(request: HtmxHttpRequest) -> HttpResponse:
-    form = ConfirmPhoneSendCodeForm(request.POST, captcha_check=_captcha_check())
+    form = ConfirmPhoneSendCodeForm(request.POST, captcha_check=_captcha_check(request))
     purpose = otp.Purpose.CONFIRM_PHONE
     sent = _send_code(request, form, purpose=purpose, user=request.user)
     return _render_form(request, "accounts/confirm_phone.html", form, **sent)
@@ -321,7 +326,7 @@ def change_phone(request: HtmxHttpRequest) -> HttpResponse:
 def change_phone_send_code(request: HtmxHttpRequest) -> HttpResponse:
     form = NewPhoneSendCodeForm(
         request.POST,
-        captcha_check=_captcha_check(),
+        captcha_check=_captcha_check(request),
         current_phone=request.user.phone,
     )
     purpose = otp.Purpose.CHANGE_PHONE

@@ -1,12 +1,19 @@
 """Loading what a request may see: every applicant object goes through its owner's queryset,
 so another applicant's id or number is a 404, never someone else's data."""
 
+import logging
+from datetime import datetime
+
+from django.conf import settings
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from accounts import staff_otp
 from applications.models import ApplicationInfo, Document, Registration
 from plans.models import Plan
+from rentcenter import ratelimit
+
+logger = logging.getLogger(__name__)
 
 REVIEW_PERMISSION = "applications.review_document"
 
@@ -31,12 +38,37 @@ def info_or_404(request: HttpRequest, plan: Plan, reference: str) -> Application
     return info
 
 
+class ReadsThrottled(Exception):
+    """A staff member read documents faster than STAFF_DOCUMENT_LIMITS allow."""
+
+    def __init__(self, retry_at: datetime) -> None:
+        super().__init__(retry_at)
+        self.retry_at = retry_at
+
+
 def document_or_404(request: HttpRequest, document_id: int) -> Document:
-    """The owner's document; staff who review registrations may open any, once they have
-    passed admin's second factor (accounts.admin_site), as admin's own pages require."""
+    """The owner's document; staff past admin's second factor (accounts.admin_site), as admin's
+    own pages require: a superuser any, a reviewer (review_document) those of registrations in
+    review (Document.objects.in_review: need-to-know), nobody else any. Staff reads are counted
+    and throttled (ReadsThrottled), so that no account, however it was taken, can copy the
+    files in bulk."""
     user = request.user
     if user.is_staff and staff_otp.is_verified(user) and user.has_perm(REVIEW_PERMISSION):
-        return get_object_or_404(Document, pk=document_id)
+        documents = Document.objects.all() if user.is_superuser else Document.objects.in_review()
+        document = get_object_or_404(documents, pk=document_id)
+        _count_staff_read(user)
+        return document
     if not request.user.is_authenticated:
         raise Http404
     return get_object_or_404(Document.objects.owned_by(request.user), pk=document_id)
+
+
+def _count_staff_read(user) -> None:
+    rules = [
+        (f"documents:staff:{user.pk}", limit, window)
+        for limit, window in settings.STAFF_DOCUMENT_LIMITS
+    ]
+    result = ratelimit.hit_all(rules)
+    if not result.allowed:
+        logger.warning("user %s was refused documents: too many reads", user.pk)
+        raise ReadsThrottled(result.retry_at)

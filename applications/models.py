@@ -84,6 +84,16 @@ class DocumentQuerySet(models.QuerySet["Document"]):
     def owned_by(self, user: User) -> "DocumentQuerySet":
         return self.filter(owner=user)
 
+    def in_review(self) -> "DocumentQuerySet":
+        """Documents a reviewer needs (need-to-know, issue 17): those of a 信息填报 version a
+        registration that is not cancelled was made with, the registrations reviewers work
+        through. Not an applicant's uploads in a draft, an earlier version no registration
+        names, or the form of a registration the applicant cancelled."""
+        in_review = Registration.objects.exclude(progress=Progress.CANCELLED).filter(
+            info__documents=models.OuterRef("pk")
+        )
+        return self.filter(models.Exists(in_review))
+
 
 class Document(models.Model):
     """An uploaded proof (证件证明照片或 PDF), stored privately under a random name.

@@ -19,11 +19,26 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 
 
 def on_starting(server) -> None:
+    warn_of_a_cache_per_worker(server)
     # Counts of an earlier run of this container are not this run's (rentcenter/metrics.py).
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if directory:
         for stale in Path(directory).glob("*.db"):
             stale.unlink()
+
+
+def warn_of_a_cache_per_worker(server) -> None:
+    """ALLOW_LOCAL_CACHE=1 is for one process: with several, each keeps its own rate limits,
+    captcha answers and SMS circuit breaker, so the limits multiply (issue 17). Said once, at
+    start, where the number of workers is known."""
+    local = os.environ.get("ALLOW_LOCAL_CACHE", "").strip().lower() in {"1", "true", "yes", "on"}
+    if local and not os.environ.get("REDIS_URL") and server.cfg.workers > 1:
+        server.log.warning(
+            "ALLOW_LOCAL_CACHE=1 with %d worker processes: each keeps its own cache, so rate "
+            "limits, captcha answers and the SMS circuit breaker are not shared and every "
+            "limit is multiplied. Set REDIS_URL, or run one worker (WEB_CONCURRENCY=1).",
+            server.cfg.workers,
+        )
 
 
 def post_worker_init(worker) -> None:

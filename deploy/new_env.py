@@ -3,7 +3,8 @@ random secrets: deploy/rentcenter.env (the site's settings, read by every contai
 image) and deploy/postgres.env (the database's password, also inside DATABASE_URL).
 
     python3 deploy/new_env.py --domain zl.example.cn \\
-        [--sms-url https://sms.example.cn/send --sms-key KEY]
+        [--sms-url https://sms.example.cn/send --sms-key KEY] \\
+        [--identity-url https://id.example.cn/verify --identity-key KEY]
 
 Python's standard library only, so it runs on the host before anything is installed. It never
 overwrites a file (the ID number keys decrypt what is stored: losing them loses every ID
@@ -19,7 +20,24 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
-def site_environment(domain: str, db_password: str, sms_url: str, sms_key: str) -> list[str]:
+def site_environment(
+    domain: str,
+    db_password: str,
+    sms_url: str,
+    sms_key: str,
+    identity_url: str = "",
+    identity_key: str = "",
+) -> list[str]:
+    if identity_url and identity_key:
+        identity = [
+            "IDENTITY_VERIFIER=http",
+            f"IDENTITY_SERVICE_URL={identity_url}",
+            f"IDENTITY_SERVICE_KEY={identity_key}",
+        ]
+    else:
+        # Chosen on purpose until the identity-check service is known: names are compared
+        # with nothing, and `check --deploy` says so (README, Configuration).
+        identity = ["IDENTITY_VERIFIER=local"]
     if sms_url and sms_key:
         sms = ["SMS_BACKEND=http", f"SMS_GATEWAY_URL={sms_url}", f"SMS_GATEWAY_KEY={sms_key}"]
     else:
@@ -43,6 +61,7 @@ def site_environment(domain: str, db_password: str, sms_url: str, sms_key: str) 
         "SECURE_HSTS_INCLUDE_SUBDOMAINS=1",
         "SECURE_HSTS_PRELOAD=1",
         *sms,
+        *identity,
         "METRICS_ENABLED=1",
         f"METRICS_TOKEN={secrets.token_urlsafe(32)}",
         "LOG_FORMAT=json",
@@ -54,6 +73,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--domain", required=True, help="the site's host name, zl.example.cn")
     parser.add_argument("--sms-url", default="", help="the SMS gateway's address")
     parser.add_argument("--sms-key", default="", help="the SMS gateway's key")
+    parser.add_argument("--identity-url", default="", help="the identity-check service's address")
+    parser.add_argument("--identity-key", default="", help="the identity-check service's key")
     parser.add_argument("--out", type=Path, default=HERE, help="where to write (deploy/)")
     options = parser.parse_args(argv)
     site, database = options.out / "rentcenter.env", options.out / "postgres.env"
@@ -62,7 +83,14 @@ def main(argv: list[str]) -> int:
             print(f"{path} exists; not overwritten.", file=sys.stderr)
             return 1
     password = secrets.token_urlsafe(24)
-    lines = site_environment(options.domain, password, options.sms_url, options.sms_key)
+    lines = site_environment(
+        options.domain,
+        password,
+        options.sms_url,
+        options.sms_key,
+        options.identity_url,
+        options.identity_key,
+    )
     site.write_text("\n".join(lines) + "\n")
     database.write_text(
         f"POSTGRES_USER=rentcenter\nPOSTGRES_DB=rentcenter\nPOSTGRES_PASSWORD={password}\n"

@@ -9,9 +9,11 @@ class PlansConfig(AppConfig):
     def ready(self) -> None:
         from plans import views
         from plans.models import Announcement, AnnouncementAttachment, Plan, PlanProject
-        from rentcenter import pagecache
+        from rentcenter import pagecache, storage
 
         pagecache.register_hole(views.PLAN_ACTIONS)
         for model in (Plan, PlanProject, Announcement, AnnouncementAttachment):
             for signal in (post_save, post_delete):
                 signal.connect(pagecache.catalogue_changed, sender=model, dispatch_uid="pagecache")
+        # A deleted or replaced public file leaves /media/ once committed (issue 17).
+        storage.remove_replaced_files(AnnouncementAttachment)

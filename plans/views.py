@@ -6,7 +6,7 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -22,7 +22,7 @@ from applications.registration import (
 )
 from plans.models import Plan, PlanProject
 from projects.models import Project, cover_prefetch
-from rentcenter.pagecache import HoleKind, public_page
+from rentcenter.pagecache import HoleKind, page_number, public_page
 
 PLANS_PER_PAGE = 10
 
@@ -33,14 +33,18 @@ def public_plan_or_404(plan_id: int) -> Plan:
 
 
 @require_GET
-@public_page(until=Plan.objects.next_change, params=["page"])
+@public_page(until=Plan.objects.next_change, params={"page": page_number})
 def home(request: HttpRequest) -> HttpResponse:
     offerings = PlanProject.objects.select_related("project").prefetch_related(
         cover_prefetch("project__photos")
     )
     plans = Plan.objects.public().prefetch_related(Prefetch("plan_projects", queryset=offerings))
-    page = Paginator(plans, PLANS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "plans/home.html", {"page": page})
+    paginator = Paginator(plans, PLANS_PER_PAGE)
+    number = int(request.GET.get("page", "1"))  # canonical: the decorator redirected others
+    if number > paginator.num_pages:
+        # A page that no longer exists (fewer plans than when the link was made): the last.
+        return redirect(f"{request.path}?page={paginator.num_pages}", permanent=False)
+    return render(request, "plans/home.html", {"page": paginator.page(number)})
 
 
 @require_GET

@@ -2,7 +2,9 @@
 
 /healthz says the process answers (no database: a database outage must not make every worker
 look dead and get restarted in a loop). /readyz says this worker can serve real pages: the
-database and the shared cache both answer.
+database and the shared cache both answer, and the ID number keys read what is stored (the key
+canary, rentcenter.crypto, asked at most once a minute: a worker started with a wrong
+ID_NUMBER_KEYS is taken out of the pool instead of answering 503s on pages).
 """
 
 import logging
@@ -13,6 +15,8 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from rentcenter import crypto
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +37,13 @@ def readyz(request: HttpRequest) -> HttpResponse:
     except Exception:
         logger.exception("readyz: database unreachable")
         problems.append("database")
+    else:
+        try:
+            if crypto.checked_key_problems():
+                problems.append("id_number_keys")
+        except Exception:
+            logger.exception("readyz: the key canary could not read the database")
+            problems.append("database")
     try:
         cache.set("readyz", "1", timeout=5)
         if cache.get("readyz") != "1":

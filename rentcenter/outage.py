@@ -6,7 +6,10 @@ view, in the session middleware, in the page cache. Django hands each uncaught e
 500 handler (`handler500` in rentcenter/urls.py), or to the 400 handler when the session
 could not be saved at the end of the request; these answer those outages with 503 and
 Retry-After, so browsers, nginx and monitoring see a passing unavailability, and the applicant
-reads what happened to what they were doing. Anything else stays Django's 500.
+reads what happened to what they were doing. A stored ID number or secret that the keys cannot
+decrypt (a wrong or dropped ID_NUMBER_KEYS; the key canary in /readyz names it) is the same
+kind of trouble, the site's and not the visitor's: the same page, and an error in the log.
+Anything else stays Django's 500.
 
 Connections recover by themselves: Django checks a persistent connection before reusing it
 (CONN_HEALTH_CHECKS) and redis-py reconnects on the next command, so no worker needs a restart.
@@ -17,11 +20,14 @@ import sys
 
 import psycopg
 import redis.exceptions
+from cryptography.fernet import InvalidToken
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
 from django.views import defaults
+
+from rentcenter.http import bad_request_page
 
 logger = logging.getLogger(__name__)
 
@@ -72,12 +78,19 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     if is_outage(exception):
         logger.warning("outage: %s answered 503 (the session could not be saved)", request.path)
         return unavailable()
-    return defaults.bad_request(request, exception)
+    return bad_request_page()
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """handler500: called while Django handles the uncaught exception."""
-    if is_outage(sys.exc_info()[1]):
+    error = sys.exc_info()[1]
+    if is_outage(error):
         logger.warning("outage: %s answered 503", request.path)
+        return unavailable()
+    if isinstance(error, InvalidToken):
+        logger.error(
+            "%s answered 503: a stored value does not decrypt with ID_NUMBER_KEYS (see /readyz)",
+            request.path,
+        )
         return unavailable()
     return defaults.server_error(request)

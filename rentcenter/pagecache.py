@@ -28,6 +28,15 @@ authentication middleware; everything else goes through the view's `public_page`
 Hole kinds are registered by the apps that own them (`register_hole`); this module imports no
 app.
 
+Only what a page can be creates an entry: the view names the query parameters it reads, each
+with the function that gives a value's one canonical spelling (`page_number`: "2", never "02",
+"٢" or "２"); a value that has none, or is not spelt so, is redirected to the canonical address
+before anything is rendered, and the view itself redirects a number past its last page. Once
+`/?page=<anything>` rendered and kept ~20 KB per value for PAGE_CACHE_SECONDS (issue 17): now
+a path keeps at most MAX_VARIANTS entries per catalogue version whatever its views let
+through, and the rest are rendered without being kept (and logged). Redis itself is given a
+`maxmemory` and an eviction policy for a cache (README, "Redis").
+
 A page exists in one copy per display mode (长辈模式 or not, a cookie: rentcenter/display.py):
 the mode is part of every cache key and the skeleton is rendered with it, so a visitor in one
 mode never gets the other's page. Only the mode's cookie is kept, never its raw value: any
@@ -40,7 +49,7 @@ import logging
 import math
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
@@ -53,7 +62,13 @@ from django.contrib.messages import get_messages
 from django.contrib.messages.storage import default_storage as message_storage
 from django.core.cache import cache
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, QueryDict
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotModified,
+    HttpResponsePermanentRedirect,
+    QueryDict,
+)
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -203,20 +218,46 @@ def _bump() -> None:
 # The decorator ---------------------------------------------------------------------------------
 
 
+# The query parameter of paginated pages.
+def page_number(value: str) -> str:
+    """The canonical spelling of a page number: ASCII digits without leading zeros, from 1 up
+    to nine digits; ValueError for anything else (another script's digits, a sign, a space, a
+    fraction)."""
+    if not (value.isascii() and value.isdigit() and len(value) <= 9) or int(value) < 1:
+        raise ValueError(value)
+    return str(int(value))
+
+
+# How many entries one path may keep per catalogue version (both kinds and every display mode
+# count): the home page of a few dozen plans needs a handful, a made-up parameter gets none.
+MAX_VARIANTS = 100
+
+
 def public_page(
-    *, until: Callable[[datetime], datetime | None], params: Sequence[str] = ()
+    *,
+    until: Callable[[datetime], datetime | None],
+    params: Mapping[str, Callable[[str], str]] | None = None,
 ) -> Callable:
     """Serve a GET view from the cache as described above.
 
     until(now) gives the next instant at which the page may change by itself (None: none
-    known); params are the query parameters the view reads (others are ignored and do not make
-    a new cache entry). Answers other than 200 are passed through uncached.
+    known); params are the query parameters the view reads, each with the function giving the
+    canonical spelling of a value (ValueError when it has none: see page_number). Others are
+    ignored and do not make a new cache entry; a value not in its canonical spelling is
+    redirected to it, one that has none is dropped from the address. Answers other than 200
+    are passed through uncached.
     """
+    params = dict(params or {})
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            items = sorted((name, request.GET[name]) for name in params if name in request.GET)
+            items, canonical = canonical_items(request, params)
+            if not canonical:
+                query = urlencode(items)
+                return HttpResponsePermanentRedirect(
+                    f"{request.path}?{query}" if query else request.path
+                )
             public = is_anonymous(request)
             mode = display_mode(request)
             key = page_key(request.path, items, public=public, mode=mode)
@@ -233,15 +274,16 @@ def public_page(
                 if pages is None:
                     return response
                 page, public_page = pages
-                cache.set_many(
-                    {
-                        page_key(request.path, items, public=False, mode=mode): page,
-                        page_key(request.path, items, public=True, mode=mode): public_page,
-                    },
-                    timeout=max(1, math.ceil(page.expires_at - now)),
-                )
+                if entry is not None or _may_keep(request.path, items, mode, version):
+                    cache.set_many(
+                        {
+                            page_key(request.path, items, public=False, mode=mode): page,
+                            page_key(request.path, items, public=True, mode=mode): public_page,
+                        },
+                        timeout=max(1, math.ceil(page.expires_at - now)),
+                    )
                 entry = public_page if public else page
-            _remember(request.path)
+            _remember(request.path, params)
             if public:
                 _keep_local(key, entry, now)
                 return deliver_public(request, entry, now)
@@ -252,6 +294,51 @@ def public_page(
     return decorator
 
 
+def canonical_items(
+    request: HttpRequest, params: Mapping[str, Callable[[str], str]]
+) -> tuple[list[tuple[str, str]], bool]:
+    """The page's parameters in their canonical spelling, sorted, and whether the request
+    spelt them so (False: redirect to the address they make)."""
+    items, canonical = [], True
+    for name, spelling in sorted(params.items()):
+        if name not in request.GET:
+            continue
+        value = request.GET[name]
+        try:
+            spelt = spelling(value)
+        except ValueError:
+            canonical = False
+            continue
+        canonical = canonical and spelt == value
+        items.append((name, spelt))
+    return items, canonical
+
+
+def _may_keep(path: str, items: Sequence[tuple[str, str]], mode: str, version: int) -> bool:
+    """Whether this variant of `path` (its parameters and display mode) may be kept under this
+    catalogue version: the first MAX_VARIANTS variants may, each counted once however many
+    workers render it at once or however often it expires, the others may not."""
+    base = page_key(path, items, public=True, mode=mode).removeprefix("pagecache:public")
+    marker = f"pagecache:variant:{version}{base}"
+    if not cache.add(marker, True, timeout=settings.PAGE_CACHE_SECONDS):
+        return cache.get(marker, True)  # counted already (True, or False past the bound)
+    counter = f"pagecache:variants:{version}:{path}"
+    cache.add(counter, 0, timeout=settings.PAGE_CACHE_SECONDS)
+    try:
+        count = cache.incr(counter)
+    except ValueError:  # evicted between add and incr
+        cache.set(counter, 1, timeout=settings.PAGE_CACHE_SECONDS)
+        count = 1
+    if count <= MAX_VARIANTS:
+        return True
+    cache.set(marker, False, timeout=settings.PAGE_CACHE_SECONDS)
+    if count == MAX_VARIANTS + 1:
+        logger.warning(
+            "%s keeps no more than %d entries; the others are not kept", path, MAX_VARIANTS
+        )
+    return False
+
+
 def display_mode(request: HttpRequest) -> str:
     """The display mode the page is rendered in: "elder" (长辈模式) or "" (the normal page)."""
     return "elder" if is_elder(request) else ""
@@ -259,20 +346,24 @@ def display_mode(request: HttpRequest) -> str:
 
 def page_key(path: str, items: Sequence[tuple[str, str]], *, public: bool, mode: str = "") -> str:
     kind = "public" if public else "page"
-    return f"pagecache:{kind}{':' + mode if mode else ''}:{path}?{urlencode(items)}"
+    query = urlencode(items)
+    if len(query) > 100:  # a key stays short whatever a parameter's canonical value is
+        query = "#" + hashlib.blake2b(query.encode(), digest_size=16).hexdigest()
+    return f"pagecache:{kind}{':' + mode if mode else ''}:{path}?{query}"
 
 
-# Paths this process has served as cached pages: only these are looked up by the middleware,
-# so that other pages (登录, 信息填报 …) cost no cache round trip.
-_known_paths: set[str] = set()
+# Paths this process has served as cached pages, with the parameters their view reads: only
+# these are looked up by the middleware, so that other pages (登录, 信息填报 …) cost no cache
+# round trip.
+_known_paths: dict[str, Mapping[str, Callable[[str], str]]] = {}
 KNOWN_PATHS_LIMIT = 10_000
 
 
-def _remember(path: str) -> None:
+def _remember(path: str, params: Mapping[str, Callable[[str], str]]) -> None:
     if path not in _known_paths:
         if len(_known_paths) >= KNOWN_PATHS_LIMIT:
             _known_paths.clear()
-        _known_paths.add(path)
+        _known_paths[path] = params
 
 
 class PageCacheMiddleware:
@@ -286,19 +377,17 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if (
-            request.method == "GET"
-            and request.path in _known_paths
-            and is_anonymous(request)
-            and "HTTP_HX_REQUEST" not in request.META
-        ):
-            items = sorted(request.GET.items())
-            key = page_key(request.path, items, public=True, mode=display_mode(request))
-            now = time.time()
-            page = _recent_public_page(key, now)
-            if page:
-                request.get_host()  # the host check the common middleware would make
-                return deliver_public(request, page, now)
+        params = _known_paths.get(request.path) if request.method == "GET" else None
+        if params is not None and is_anonymous(request) and "HTTP_HX_REQUEST" not in request.META:
+            # The entry the view would find; a value it would redirect is left to it.
+            items, canonical = canonical_items(request, params)
+            if canonical:
+                key = page_key(request.path, items, public=True, mode=display_mode(request))
+                now = time.time()
+                page = _recent_public_page(key, now)
+                if page:
+                    request.get_host()  # the host check the common middleware would make
+                    return deliver_public(request, page, now)
         return self.get_response(request)
 
 

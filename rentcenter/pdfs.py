@@ -18,14 +18,25 @@ a billion times. A child killed by either limit is a refusal with a clear messag
 or a worker held past gunicorn's timeout. The page tree is walked before qpdf lists the pages
 (qpdf copies a page that appears twice, so a tree of shared nodes would multiply).
 
+Stream data is stored as it came, never inflated by the server; but what is stored is what a
+reviewer's or visitor's PDF viewer inflates. So the rewrite measures, without keeping it, what
+every stream the document reaches inflates to, and refuses a document past MAX_INFLATED_BYTES
+in all (issue 17, finding 8: 5 KB that inflate to 2 GiB, flate applied twice, were stored and
+served to reviewers). Flate is inflated piece by piece and counting stops at the bound, so a
+bomb costs a fraction of a second; a stream with other generic filters (LZW, run length,
+ASCII encodings) is decoded whole in the child, under its memory limit; images' own codecs
+(JPEG, JPEG 2000, fax, JBIG2) are counted as stored.
+
 Both announcement attachments (plans/admin.py) and applicants' documents
 (applications/documents.py) go through clean(); `python -m rentcenter.pdfs` is the child.
 """
 
+import contextlib
 import io
 import logging
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import pikepdf
@@ -42,6 +53,17 @@ PARSE_SECONDS = 8
 # What the child may map: Python with pikepdf takes about 40 MB, a 20 MB attachment a few times
 # its size while qpdf holds it. An object stream inflating to gigabytes stops here.
 PARSE_MEMORY_BYTES = 512 * 1024 * 1024
+
+# What all of a document's streams may inflate to, together. A 20 MB scan with flate-compressed
+# pages inflates to well under 200 MB; a page's text and drawing, to kilobytes.
+MAX_INFLATED_BYTES = 256 * 1024 * 1024
+# Flate is inflated this much at a time while measuring.
+INFLATE_CHUNK = 1024 * 1024
+FLATE = frozenset({"/FlateDecode", "/Fl"})
+# Decoded by a viewer into pixels, not into more PDF: counted as stored.
+IMAGE_CODECS = frozenset(
+    {"/DCTDecode", "/DCT", "/JPXDecode", "/CCITTFaxDecode", "/CCF", "/JBIG2Decode"}
+)
 
 # The page tree is walked before qpdf lists the pages: past this many nodes it is no document.
 MAX_PAGE_TREE_NODES = 4 * MAX_PAGES
@@ -88,6 +110,9 @@ REFUSALS = {
     "unreadable": ValidationError("文件不是有效的 PDF，请重新导出后上传。", code="invalid_pdf"),
     "too_many_pages": ValidationError(
         f"PDF 文件不能超过 {MAX_PAGES} 页，请拆分后分别上传。", code="too_many_pages"
+    ),
+    "inflates_too_much": ValidationError(
+        "PDF 文件解压后的内容过大，请另存为普通 PDF 或拆分后上传。", code="inflates_too_much"
     ),
 }
 TRUNCATED = ValidationError("PDF 文件不完整，请重新导出后上传。", code="truncated_pdf")
@@ -156,6 +181,7 @@ def rewrite(content: bytes) -> bytes:
             if _count_pages(pdf) == 0:
                 raise Refusal("unreadable")
             _disarm(pdf)
+            _bound_inflated_size(pdf)
             output = io.BytesIO()
             # Written without encryption: a file that opens without a password (permissions
             # only) was read in full above, and is stored readable. Object streams are not
@@ -237,6 +263,81 @@ def _disarm(pdf: pikepdf.Pdf) -> None:
             if len(kept) != len(annotations):
                 obj["/Annots"] = pikepdf.Array(kept)
         pending.extend(value for value in obj.values() if _is_container(value))
+
+
+def _reachable_streams(pdf: pikepdf.Pdf):
+    """Every stream the trailer reaches (what qpdf writes), each once."""
+    seen: set[tuple[int, int]] = set()
+    pending: list[pikepdf.Object] = [pdf.trailer]
+    while pending:
+        obj = pending.pop()
+        if obj.is_indirect:
+            if obj.objgen in seen:
+                continue
+            seen.add(obj.objgen)
+        if isinstance(obj, pikepdf.Array):
+            pending.extend(item for item in obj if _is_container(item))
+        elif isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
+            if isinstance(obj, pikepdf.Stream):
+                yield obj
+            pending.extend(value for value in obj.values() if _is_container(value))
+
+
+def _filters(stream: pikepdf.Stream) -> list[str]:
+    chain = stream.get("/Filter")
+    if chain is None:
+        return []
+    if isinstance(chain, pikepdf.Array):
+        return [str(name) for name in chain]
+    return [str(chain)]
+
+
+def _bound_inflated_size(pdf: pikepdf.Pdf) -> None:
+    """Refusal("inflates_too_much") when the streams inflate past MAX_INFLATED_BYTES in all."""
+    left = MAX_INFLATED_BYTES
+    for stream in _reachable_streams(pdf):
+        filters = _filters(stream)
+        if filters and all(name in FLATE for name in filters):
+            size = _inflated_size(stream.read_raw_bytes(), stages=len(filters), budget=left)
+        elif filters and not IMAGE_CODECS.intersection(filters):
+            try:
+                size = len(stream.read_bytes(pikepdf.StreamDecodeLevel.generalized))
+            except pikepdf.PdfError:
+                size = len(stream.read_raw_bytes())  # undecodable: no viewer inflates it either
+        else:
+            size = len(stream.read_raw_bytes())
+        left -= size
+        if left < 0:
+            raise Refusal("inflates_too_much")
+
+
+def _inflated_size(data: bytes, *, stages: int, budget: int) -> int:
+    """What `data` inflates to through `stages` flate filters, piece by piece; budget + 1 as
+    soon as it is past `budget`. A stream that is no valid flate counts as far as it inflated."""
+    decoders = [zlib.decompressobj() for _ in range(stages)]
+    total = 0
+
+    def feed(stage: int, chunk: bytes) -> bool:
+        """Inflate `chunk` through the stages from `stage` on; False once past the budget."""
+        nonlocal total
+        decoder = decoders[stage]
+        while True:
+            out = decoder.decompress(chunk, INFLATE_CHUNK)
+            chunk = decoder.unconsumed_tail
+            if stage + 1 == stages:
+                total += len(out)
+                if total > budget:
+                    return False
+            elif out and not feed(stage + 1, out):
+                return False
+            # Done when the input is used up and nothing more is pending (an output that
+            # filled the chunk may have more behind it).
+            if not chunk and (not out or decoder.eof):
+                return True
+
+    with contextlib.suppress(zlib.error):
+        feed(0, data)
+    return min(total, budget + 1)
 
 
 def _is_container(obj: pikepdf.Object) -> bool:

@@ -88,6 +88,13 @@ def hit_all(rules: Iterable[tuple[str, int, int]]) -> Limit:
     return counted[-1]
 
 
+def take_back(result: Limit) -> None:
+    """Uncount an allowed hit (an attempt that turned out not to be one: a right captcha
+    answer, a comparison service that did not answer)."""
+    if result.allowed and result.slot:
+        cache.decr(result.slot)
+
+
 def client_ip(request: HttpRequest) -> str:
     """The address a request came from, for limits per address.
 

@@ -122,6 +122,8 @@ MIDDLEWARE = [
     # One log line per request with its id (rentcenter/logs.py).
     "rentcenter.logs.RequestLogMiddleware",
     "rentcenter.health.ProbeMiddleware",
+    # A NUL anywhere in the query is a 400 before anything reads it (rentcenter/http.py).
+    "rentcenter.http.RefuseNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Outside the page cache, so cached pages get the same headers.
@@ -372,14 +374,38 @@ CAPTCHA_TEST_MODE = envbool("CAPTCHA_TEST_MODE", False)
 if CAPTCHA_TEST_MODE and not DEBUG:
     raise ImproperlyConfigured("CAPTCHA_TEST_MODE must not be on when DEBUG is off")
 
-# Who compares a name with an ID number (accounts/realname.py): "local" accepts what passes the
-# GB 11643-1999 checks, "refuse" refuses everyone (a test double), or a dotted path to a class.
-IDENTITY_VERIFIER = envstr("IDENTITY_VERIFIER", "local").strip() or "local"
-if IDENTITY_VERIFIER not in {"local", "refuse"} and "." not in IDENTITY_VERIFIER:
+# Who compares a name with an ID number (accounts/realname.py): "http" asks the operator's
+# identity-check service at IDENTITY_SERVICE_URL, "local" accepts what passes the GB 11643-1999
+# checks (names compared with nothing: check --deploy says so), "refuse" refuses everyone (a
+# test double), or a dotted path to a class. Production names it: no silent "local".
+IDENTITY_VERIFIER = envstr("IDENTITY_VERIFIER").strip()
+if not IDENTITY_VERIFIER:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "IDENTITY_VERIFIER must be set when DEBUG is off: http (the operator's identity-check "
+            "service, with IDENTITY_SERVICE_URL and IDENTITY_SERVICE_KEY) or local (the ID "
+            "number's own checks only, names compared with nothing)"
+        )
+    IDENTITY_VERIFIER = "local"
+if IDENTITY_VERIFIER not in {"local", "refuse", "http"} and "." not in IDENTITY_VERIFIER:
     raise ImproperlyConfigured(
-        "IDENTITY_VERIFIER must be local, refuse or the dotted path of a verifier class, "
+        "IDENTITY_VERIFIER must be http, local, refuse or the dotted path of a verifier class, "
         f"not {IDENTITY_VERIFIER!r}"
     )
+if IDENTITY_VERIFIER == "refuse" and not DEBUG:
+    raise ImproperlyConfigured("IDENTITY_VERIFIER=refuse is a test double; not with DEBUG off")
+IDENTITY_SERVICE_URL = envstr("IDENTITY_SERVICE_URL")
+IDENTITY_SERVICE_KEY = envstr("IDENTITY_SERVICE_KEY")
+# Seconds to wait for one answer; the verifier tries three times before telling the applicant.
+IDENTITY_SERVICE_TIMEOUT = envint("IDENTITY_SERVICE_TIMEOUT", 3)
+if IDENTITY_VERIFIER == "http" and not (IDENTITY_SERVICE_URL and IDENTITY_SERVICE_KEY):
+    raise ImproperlyConfigured(
+        "IDENTITY_VERIFIER=http needs IDENTITY_SERVICE_URL and IDENTITY_SERVICE_KEY"
+    )
+if IDENTITY_SERVICE_URL and not IDENTITY_SERVICE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("IDENTITY_SERVICE_URL must be an http(s):// address")
+if not 1 <= IDENTITY_SERVICE_TIMEOUT <= 8:
+    raise ImproperlyConfigured("IDENTITY_SERVICE_TIMEOUT must be 1 to 8 seconds")
 
 # Resident ID numbers are stored encrypted (Fernet; the first key encrypts, every key decrypts,
 # so keys can be rotated) next to a keyed HMAC that keeps them unique (rentcenter/crypto.py).
@@ -408,6 +434,11 @@ for _key in ID_NUMBER_KEYS:
         ) from None
 if len(ID_NUMBER_HMAC_KEY) < 32:
     raise ImproperlyConfigured("ID_NUMBER_HMAC_KEY must be at least 32 characters long")
+
+# How many applicants' documents one staff member may open (applications/access.py), as
+# count/seconds limits: a reviewer opens a dozen per registration; a script copying files does
+# not get far.
+STAFF_DOCUMENT_LIMITS = envlimits("STAFF_DOCUMENT_LIMITS", "300/600,5000/86400")
 
 # Behind nginx, the client's address is the last one nginx appended to X-Forwarded-For; without a
 # proxy that header is the client's own word and is ignored (rate limits per address).
@@ -440,20 +471,28 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
-# 5 wrong passwords within 15 minutes lock the account, and separately the address, for 15
-# minutes after the last of them: a person who mistypes gets through after a short wait, a
-# guesser gets 5 tries a quarter of an hour (ASVS 5.0 §6.3.1). Attempts during a lockout are
-# refused without looking at the password and do not prolong it, so the time the login page
-# names holds.
+# 5 wrong passwords within 15 minutes for one account from one address lock that account from
+# that address for 15 minutes after the last of them: a person who mistypes gets through after
+# a short wait, a guesser gets 5 tries a quarter of an hour (ASVS 5.0 §6.3.1). The account from
+# everywhere, and an address for every account, lock only past STAFF_LOGIN_CEILING, which a
+# browser that passed the account's second factor before does not meet: five wrong passwords
+# from five addresses no longer keep a staff member out (issue 17; accounts/staff_login.py).
+# Attempts during a lockout are refused without looking at the password and do not prolong
+# it, so the time the login page names holds.
 STAFF_LOGIN_FAILURE_LIMIT = envint("STAFF_LOGIN_FAILURE_LIMIT", 5)
+STAFF_LOGIN_CEILING = envint("STAFF_LOGIN_CEILING", 20)
 STAFF_LOGIN_LOCKOUT_MINUTES = envint("STAFF_LOGIN_LOCKOUT_MINUTES", 15)
 if STAFF_LOGIN_FAILURE_LIMIT < 1 or STAFF_LOGIN_LOCKOUT_MINUTES < 1:
     raise ImproperlyConfigured(
         "STAFF_LOGIN_FAILURE_LIMIT and STAFF_LOGIN_LOCKOUT_MINUTES must be at least 1"
     )
+if STAFF_LOGIN_CEILING <= STAFF_LOGIN_FAILURE_LIMIT:
+    raise ImproperlyConfigured("STAFF_LOGIN_CEILING must be above STAFF_LOGIN_FAILURE_LIMIT")
+AXES_HANDLER = "accounts.staff_login.StaffLoginHandler"
 AXES_FAILURE_LIMIT = STAFF_LOGIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = STAFF_LOGIN_LOCKOUT_MINUTES / 60  # hours, as axes reads a float
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The pair axes records and resets by; the ceilings are StaffLoginHandler's.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # The admin form posts the phone as "username"; "138 0000 0000" and "+8613800000000" are one
 # account to the lockout as they are to the login.
@@ -625,13 +664,15 @@ if TASKS_BACKEND == "immediate" and not DEBUG:
         "TASKS_BACKEND=immediate sends texts inside the request; "
         "use database or rq when DEBUG is off"
     )
-if TASKS_BACKEND == "rq" and not REDIS_URL:
-    raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL")
+if TASKS_BACKEND == "rq" and not (REDIS_URL or envstr("TASKS_REDIS_URL")):
+    raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL (or TASKS_REDIS_URL)")
 TASKS = {"default": {"BACKEND": _task_backends[TASKS_BACKEND], "QUEUES": TASK_QUEUES}}
 # The outbox app first: its db_worker (with the outbox sweep) replaces django-tasks-db's.
 INSTALLED_APPS += ["messaging", "django_tasks", "django_tasks_db"]
-if REDIS_URL:
-    RQ_QUEUES = {name: {"URL": REDIS_URL} for name in TASK_QUEUES}
+# The queue's own Redis, which must never evict a key (README, "Redis"); by default the cache's.
+TASKS_REDIS_URL = envstr("TASKS_REDIS_URL") or REDIS_URL
+if TASKS_REDIS_URL:
+    RQ_QUEUES = {name: {"URL": TASKS_REDIS_URL} for name in TASK_QUEUES}
     # `manage.py rqworker high default` as it stands: the worker class runs RQ's scheduler (the
     # outbox's retries wait with run_after) and the outbox sweep; the job class is the one
     # django-tasks-rq needs (its README asks for --job-class), so no option can be forgotten.

@@ -195,15 +195,15 @@ def _force_login_passes_the_second_factor(monkeypatch):
     for a staff account with an authenticator app (tests.factories.make_staff) it skips the
     code too, as if it had been typed, so that admin tests need not repeat the login."""
     from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from accounts.admin_site import PASSWORD_CHECKED
+    from accounts.models import StaffTOTPDevice
 
     def force_login(self: Client, user, backend=None) -> None:
         _force_login(self, user, backend)
         if not user.is_staff:
             return
-        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        device = StaffTOTPDevice.objects.filter(user=user, confirmed=True).first()
         if device is not None:
             session = self.session
             session[PASSWORD_CHECKED] = user.pk

@@ -13,11 +13,10 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from PIL import Image
 
 from accounts import staff_otp
-from accounts.models import User
+from accounts.models import StaffTOTPDevice, User
 from plans.models import Announcement, AnnouncementAttachment, Plan, PlanProject
 from projects.models import District, FloorPlan, FloorPlanPhoto, Project, ProjectPhoto, RentItem
 
@@ -260,7 +259,7 @@ def make_staff(
 
 def give_authenticator(user: User, *, key: str | None = None):
     """A confirmed authenticator app (TOTP device) for `user`, with a random key unless given."""
-    return TOTPDevice.objects.create(
+    return StaffTOTPDevice.objects.create(
         user=user, name=staff_otp.TOTP_DEVICE_NAME, key=key or staff_otp.new_key(), confirmed=True
     )
 

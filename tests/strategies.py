@@ -1,15 +1,17 @@
 """Generated bad input for the property tests (hypothesis) of every public form and htmx
 endpoint: tests/accounts/test_bad_input.py and tests/applications/test_bad_input.py.
 
-What a person, a bot or an attacker might put in a field: Chinese, full-width digits, control
-characters and NULs, right-to-left marks, huge strings, SQL and HTML fragments, numbers out of
-any range; files with made-up bytes and names, and malformed samples of tests/corpus (reused,
-not rebuilt). A test posts them and asserts that no response is a 500, that no redirect leaves
-the site, and that nothing stored changes when the post is refused (`stored`).
+What a person, a bot or an attacker might put in a field: Chinese, full-width digits and the
+digits of other scripts (Arabic-Indic, Devanagari), control characters and NULs, right-to-left
+marks, huge strings, SQL and HTML fragments, numbers out of any range; files with made-up bytes
+and names, and malformed samples of tests/corpus (reused, not rebuilt). A test posts them and
+asserts that no response is a 500, that no redirect leaves the site, and that nothing stored
+changes when the post is refused (`stored`). `query_strings` are the same for the query of
+every public and admin GET (tests/rentcenter/test_query_strings.py).
 """
 
 import os
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from hypothesis import HealthCheck, settings
@@ -38,6 +40,11 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+# Decimal digits of other scripts, which Python's int() and a regex's \d accept as digits:
+# Arabic-Indic, Extended Arabic-Indic (Persian), Devanagari, full-width (NFKC makes the last
+# ASCII; the others stay what they are).
+OTHER_DIGITS = "٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹०१२३४५६७८९０１２３４５６７８９"
+
 HOSTILE = [
     "' OR '1'='1' --",
     "1; DROP TABLE accounts_user; --",
@@ -53,6 +60,10 @@ HOSTILE = [
     "\ufeff",
     "𠀀𪚥",  # beyond the Basic Multilingual Plane
     "１３８００１３８０００",  # full-width digits
+    "11010519٤٩12310029",  # a valid ID number with one Arabic-Indic digit
+    "1101051949123१0029",  # … with one Devanagari digit
+    "١٣٨٠٠١٣٨٠٠٠",  # a phone number in Arabic-Indic digits
+    "٣",
     "+86 138-0013-8000",
     "110105194912310029",
     "11010519491231002X",
@@ -76,8 +87,16 @@ characters = st.characters(exclude_categories=["Cs"])
 chinese = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF)
 control = st.characters(max_codepoint=0x1F)
 
+other_digits = st.sampled_from(OTHER_DIGITS)
+# Numbers as a person might type them with a phone set to another script: mostly ASCII digits
+# with some of another script mixed in.
+mixed_digits = st.text(
+    st.one_of(st.sampled_from("0123456789X"), other_digits), min_size=1, max_size=20
+)
+
 texts = st.one_of(
     st.sampled_from(HOSTILE),
+    mixed_digits,
     st.text(characters, max_size=40),
     st.text(chinese, min_size=1, max_size=60),
     st.text(control, min_size=1, max_size=5),
@@ -90,7 +109,30 @@ texts = st.one_of(
 numbers = st.one_of(
     st.integers(min_value=-(10**30), max_value=10**30).map(str),
     st.sampled_from(["", "0", "-1", "1.5", "1e3", "NaN", "inf", "２４", "0x10", " 24 ", "24\x00"]),
+    st.sampled_from(["٢٤", "२४", "2٤", "٠", "00", "01", "+1", "1_000", "\x00"]),
+    mixed_digits,
 )
+
+
+# Names of query parameters the site's GETs read (pages, the lottery's code search, admin's
+# search, ordering, paging, list filters and autocomplete, the return address), and any other.
+QUERY_NAMES = [
+    "page", "code", "next", "c", "q", "o", "p", "e", "_to_field", "_popup",
+    "district", "progress", "plan", "plan__id__exact", "status", "real_name", "is_staff__exact",
+    "term", "app_label", "model_name", "field_name", "_changelist_filters",
+]  # fmt: skip
+
+
+@st.composite
+def query_strings(draw) -> str:
+    """The query of a GET: known names and made-up ones, values of every kind above (digits of
+    other scripts, NULs, huge), sometimes a NUL in a name or a raw %00."""
+    names = st.one_of(st.sampled_from(QUERY_NAMES), st.text(characters, min_size=1, max_size=12))
+    values = st.one_of(numbers, texts.filter(lambda text: len(text) < 2000))
+    pairs = draw(st.lists(st.tuples(names, values), max_size=4))
+    query = urlencode(pairs)
+    extra = draw(st.sampled_from(["", "", "", "&%00", "&page=%00", "&%00=1", "&code=%E0%A5%A7"]))
+    return (query + extra).lstrip("&")
 
 
 def choice_or_text(valid: list[str]) -> st.SearchStrategy[str]:

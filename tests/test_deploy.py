@@ -55,7 +55,37 @@ def env_file(path: Path) -> dict[str, str]:
 
 
 def test_the_services_of_the_stack(compose):
-    assert set(compose["services"]) == {"release", "web", "worker", "nginx", "db", "redis"}
+    assert set(compose["services"]) == {
+        "release", "web", "worker", "nginx", "db", "redis", "queue",
+    }  # fmt: skip
+
+
+def redis_options(service: dict) -> dict[str, str]:
+    command = service["command"]
+    assert command[0] == "redis-server"
+    return {
+        name.removeprefix("--"): value
+        for name, value in zip(command[1::2], command[2::2], strict=True)
+    }
+
+
+def test_the_cache_redis_is_bounded_and_evicts_and_the_queue_redis_never_does(compose):
+    """Issue 17, finding 2: a cache without `maxmemory` grows until the host runs out. The
+    cache's Redis evicts any key, least recently used first; the task queue has a Redis of its
+    own that never evicts (RQ's jobs and registries must not vanish), and the apps use it."""
+    services = compose["services"]
+    cache = redis_options(services["redis"])
+    assert cache["maxmemory-policy"] == "allkeys-lru"
+    assert re.fullmatch(r"\d+(mb|gb)", cache["maxmemory"])
+    queue = redis_options(services["queue"])
+    assert queue["maxmemory-policy"] == "noeviction"
+    assert "maxmemory" not in queue
+    for name in APP_SERVICES:
+        environment = environment_of(services[name])
+        assert environment["TASKS_REDIS_URL"] == "redis://queue:6379/0", name
+    for name in ("web", "worker"):
+        assert services[name]["depends_on"]["queue"] == {"condition": "service_healthy"}
+    assert services["queue"]["healthcheck"]["test"]
 
 
 def test_one_image_built_from_the_dockerfile_for_every_app_container(compose):
@@ -106,7 +136,7 @@ def test_the_release_job_runs_first(compose):
 
 def test_health_checks(compose):
     services = compose["services"]
-    for name in ("web", "nginx", "db", "redis"):
+    for name in ("web", "nginx", "db", "redis", "queue"):
         assert services[name]["healthcheck"]["test"], name
     assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
 
@@ -145,6 +175,7 @@ def test_the_secrets_come_from_env_files_that_new_env_writes(compose, tmp_path):
     assert site["DATABASE_URL"] == f"postgres://rentcenter:{password}@db:5432/rentcenter"
     assert database["POSTGRES_USER"] == "rentcenter"
     assert site["SMS_BACKEND"] == "file"  # until the gateway is known: kept, not sent
+    assert site["IDENTITY_VERIFIER"] == "local"  # until the service is known: check --deploy warns
     again = new_env(tmp_path, "--domain", "zl.example.cn")
     assert again.returncode == 1  # never overwrites the keys that decrypt the ID numbers
     assert env_file(tmp_path / "rentcenter.env") == site
@@ -158,7 +189,8 @@ def test_the_written_environment_passes_check_deploy(compose, tmp_path):
     """What a web container runs with: the env file and the compose file's variables."""
     result = new_env(
         tmp_path, "--domain", "zl.example.cn", "--sms-url", "https://sms.example.cn/send",
-        "--sms-key", "k" * 20,
+        "--sms-key", "k" * 20, "--identity-url", "https://id.example.cn/verify",
+        "--identity-key", "i" * 32,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     environment = env_file(tmp_path / "rentcenter.env")
@@ -314,3 +346,75 @@ def test_the_stack_test_reads_its_layout_from_the_compose_file(compose, tmp_path
     addresses = {line.split()[1]: line.split()[0] for line in hosts[1:]}
     assert set(addresses) == set(compose["services"])
     assert len({addresses[name] for name in addresses if name != "web"}) == len(addresses) - 1
+
+
+# ALLOW_LOCAL_CACHE with several workers (issue 17, finding 8) ------------------------------------
+
+
+def gunicorn_config(monkeypatch, **env: str):
+    import importlib.util
+
+    for name in ("ALLOW_LOCAL_CACHE", "REDIS_URL", "WEB_CONCURRENCY"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", DEPLOY / "gunicorn.conf.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class FakeServer:
+    def __init__(self, workers: int) -> None:
+        self.cfg = type("Config", (), {"workers": workers})()
+        self.warnings: list[str] = []
+        self.log = self
+
+    def warning(self, message: str, *args) -> None:
+        self.warnings.append(message % args if args else message)
+
+
+def test_gunicorn_warns_at_start_when_several_workers_keep_their_own_cache(monkeypatch):
+    config = gunicorn_config(monkeypatch, ALLOW_LOCAL_CACHE="1")
+    server = FakeServer(workers=5)
+
+    config.on_starting(server)
+
+    assert len(server.warnings) == 1
+    assert "ALLOW_LOCAL_CACHE" in server.warnings[0]
+    assert "5 worker processes" in server.warnings[0]
+
+
+@pytest.mark.parametrize(
+    ("env", "workers"),
+    [
+        ({"ALLOW_LOCAL_CACHE": "1"}, 1),
+        ({"ALLOW_LOCAL_CACHE": "1", "REDIS_URL": "redis://cache:6379/0"}, 5),
+        ({}, 5),
+        ({"ALLOW_LOCAL_CACHE": "0"}, 5),
+    ],
+)
+def test_gunicorn_says_nothing_otherwise(monkeypatch, env, workers):
+    config = gunicorn_config(monkeypatch, **env)
+    server = FakeServer(workers=workers)
+
+    config.on_starting(server)
+
+    assert server.warnings == []
+
+
+def test_check_deploy_warns_about_the_local_cache(tmp_path):
+    from tests.rentcenter.test_settings import readme_production_environment
+
+    environment = readme_production_environment()
+    del environment["REDIS_URL"]
+    del environment["TASKS_REDIS_URL"]
+    environment["TASKS_BACKEND"] = "database"
+    code = "import django; from django.core.management import call_command; django.setup(); "
+    code += "call_command('check', '--deploy')"
+    one = run_settings(tmp_path, code, **environment, ALLOW_LOCAL_CACHE="1", WEB_CONCURRENCY="1")
+    several = run_settings(tmp_path, code, **environment, ALLOW_LOCAL_CACHE="1")
+
+    assert "rentcenter.W003" not in one.stderr + one.stdout
+    assert "rentcenter.W003" in several.stderr + several.stdout
+    assert "WEB_CONCURRENCY" in several.stderr + several.stdout

@@ -1,11 +1,13 @@
 """Serving uploaded documents to their owner and to reviewers, never by public URL."""
 
+import math
 from urllib.parse import quote
 
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from applications.access import document_or_404
+from applications.access import ReadsThrottled, document_or_404
 from rentcenter import media
 
 
@@ -34,15 +36,34 @@ def _disposition(filename: str) -> str:
     return f"inline; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
+def _throttled(refusal: ReadsThrottled) -> HttpResponse:
+    at = timezone.localtime(refusal.retry_at)
+    response = HttpResponse(
+        f"查看材料过于频繁，请于 {at:%H:%M} 后再试。",
+        status=429,
+        content_type="text/plain; charset=utf-8",
+    )
+    response["Retry-After"] = str(
+        max(1, math.ceil((refusal.retry_at - timezone.now()).total_seconds()))
+    )
+    return response
+
+
 @require_GET
-def document(request: HttpRequest, document_id: int) -> FileResponse:
-    doc = document_or_404(request, document_id)
+def document(request: HttpRequest, document_id: int) -> HttpResponse:
+    try:
+        doc = document_or_404(request, document_id)
+    except ReadsThrottled as refusal:
+        return _throttled(refusal)
     return _serve(doc.file, filename=doc.original_name)
 
 
 @require_GET
-def thumbnail(request: HttpRequest, document_id: int) -> FileResponse:
-    doc = document_or_404(request, document_id)
+def thumbnail(request: HttpRequest, document_id: int) -> HttpResponse:
+    try:
+        doc = document_or_404(request, document_id)
+    except ReadsThrottled as refusal:
+        return _throttled(refusal)
     if not doc.thumbnail:
         raise Http404
     return _serve(doc.thumbnail, filename=f"thumbnail-{doc.pk}.jpg")

@@ -34,7 +34,7 @@ def test_staff_log_in_to_admin_with_phone_password_and_code(client, staff):
         {"username": "137 0013 7000", "password": "demo-password-123"},
     )
     assert response["Location"] == "/admin/second-factor/?next=%2Fadmin%2F"
-    key = staff.totpdevice_set.get().key
+    key = staff.stafftotpdevice_set.get().key
     response = client.post(response["Location"], {"token": totp_code(key), "next": "/admin/"})
     assert response["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200

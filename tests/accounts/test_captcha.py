@@ -27,7 +27,7 @@ def solved() -> tuple[str, str]:
 
 def test_accepts_the_answer_once():
     challenge, answer = solved()
-    assert len(answer) == 4
+    assert len(answer) == 5  # 10⁵ answers: a guess is right once in 100,000 (issue 17)
     assert answer.isdigit()
     assert captcha.check(challenge, answer)
     assert not captcha.check(challenge, answer)
@@ -41,15 +41,15 @@ def test_a_wrong_answer_uses_up_the_image():
 
 def test_a_new_image_replaces_the_old_answer():
     challenge = captcha.new_challenge()
-    with mock.patch.object(captcha.secrets, "choice", side_effect=list("12345678")):
-        assert captcha.new_answer(challenge) == "1234"
-        assert captcha.new_answer(challenge) == "5678"
-    assert not captcha.check(challenge, "1234")
+    with mock.patch.object(captcha.secrets, "choice", side_effect=list("1234567890")):
+        assert captcha.new_answer(challenge) == "12345"
+        assert captcha.new_answer(challenge) == "67890"
+    assert not captcha.check(challenge, "12345")
     challenge = captcha.new_challenge()
-    with mock.patch.object(captcha.secrets, "choice", side_effect=list("12345678")):
+    with mock.patch.object(captcha.secrets, "choice", side_effect=list("1234567890")):
         captcha.new_answer(challenge)
         captcha.new_answer(challenge)
-    assert captcha.check(challenge, "5678")
+    assert captcha.check(challenge, "67890")
 
 
 def test_an_answer_is_good_for_its_own_challenge_only():
@@ -88,14 +88,14 @@ def test_the_cache_keeps_a_hash_not_the_answer():
 def test_simultaneous_checks_of_one_solved_image_let_one_through():
     """The shared cache of this run (the local cache, or Redis with REDIS_URL) hands the answer
     to one check only, however many arrive together."""
-    for _ in range(20):
+    for n in range(20):
         challenge, answer = solved()
         barrier = threading.Barrier(8)
         results = []
 
-        def check(challenge=challenge, answer=answer, barrier=barrier, results=results) -> None:
+        def check(challenge=challenge, answer=answer, barrier=barrier, results=results, n=n):
             barrier.wait()
-            results.append(captcha.check(challenge, answer))
+            results.append(captcha.check(challenge, answer, address=f"10.0.{n}.1"))
 
         threads = [threading.Thread(target=check) for _ in range(8)]
         for thread in threads:
@@ -113,7 +113,7 @@ def test_test_mode_accepts_passed(settings):
 
 
 def test_draws_a_png_of_the_right_size():
-    image = Image.open(io.BytesIO(captcha.draw("4831")))
+    image = Image.open(io.BytesIO(captcha.draw("48315")))
     assert image.format == "PNG"
     assert image.size == (captcha.WIDTH, captcha.HEIGHT)
 
@@ -258,3 +258,56 @@ def test_settings_refuse_test_mode_without_debug():
         check=False,
     )
     assert "CAPTCHA_TEST_MODE must not be on when DEBUG is off" in result.stderr
+
+
+# Throttles (issue 17, finding 8: a 4-digit captcha took any number of wrong answers) -------------
+
+
+def test_a_challenge_is_drawn_a_few_times_at_most():
+    """Reloading one page's image is fine a few times; a bot redrawing one challenge to guess
+    each image is stopped (刷新 makes a new challenge, and a new page another)."""
+    challenge = captcha.new_challenge()
+    for _ in range(captcha.DRAWS_PER_CHALLENGE):
+        captcha.new_answer(challenge)
+    with pytest.raises(captcha.TooManyDraws):
+        captcha.new_answer(challenge)
+
+
+def test_the_image_view_refuses_a_challenge_drawn_too_often(client):
+    challenge = captcha.new_challenge()
+    for _ in range(captcha.DRAWS_PER_CHALLENGE):
+        assert client.get(f"/accounts/captcha.png?c={challenge}").status_code == 200
+    response = client.get(f"/accounts/captcha.png?c={challenge}")
+    assert response.status_code == 429
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_wrong_answers_from_one_address_are_throttled_right_ones_are_not(now):
+    limit, _ = captcha.WRONG_ANSWERS_PER_ADDRESS
+    for _ in range(limit + 5):
+        challenge, answer = solved()
+        assert captcha.check(challenge, answer, address="10.0.0.1")  # right: never counted
+    for _ in range(limit):
+        challenge, answer = solved()
+        assert not captcha.check(challenge, "00000", address="10.0.0.1")
+    challenge, answer = solved()
+    with pytest.raises(captcha.Throttled) as throttled:
+        captcha.check(challenge, answer, address="10.0.0.1")
+    assert throttled.value.retry_at > now
+    other, answer = solved()
+    assert captcha.check(other, answer, address="10.0.0.2")
+
+
+def test_the_form_says_when_to_try_again(client, now):
+    limit, _ = captcha.WRONG_ANSWERS_PER_ADDRESS
+    for _ in range(limit):
+        page = client.get("/accounts/login/").content.decode()
+        data = solve_captcha(client, page)
+        client.post("/accounts/login/send-code/", {**data, "phone": "13800138000", "captcha": "0"})
+    page = client.get("/accounts/login/").content.decode()
+    data = solve_captcha(client, page)
+
+    response = client.post("/accounts/login/send-code/", {**data, "phone": "13800138000"})
+
+    assert "数字验证码错误次数过多，请于" in response.content.decode()
+    assert sms.outbox == []

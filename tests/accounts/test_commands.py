@@ -8,10 +8,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 from django_otp.plugins.otp_static.models import StaticDevice
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import staff_otp
-from accounts.models import SmsCode, User
+from accounts.models import SmsCode, StaffTOTPDevice, User
 from tests.accounts.factories import make_verified_user
 from tests.factories import make_staff, make_user
 
@@ -64,9 +63,9 @@ def test_reset_staff_otp_forgets_the_app_and_backup_codes_and_logs_it(caplog):
         call_command("reset_staff_otp", "138 0000 0001", stdout=out)
 
     assert "Reset the second factor of 138****0001" in out.getvalue()
-    assert not TOTPDevice.objects.filter(user=staff).exists()
+    assert not StaffTOTPDevice.objects.filter(user=staff).exists()
     assert not StaticDevice.objects.filter(user=staff).exists()
-    assert TOTPDevice.objects.filter(user=other).exists()
+    assert StaffTOTPDevice.objects.filter(user=other).exists()
     assert f"second factor of staff user {staff.pk} reset from the shell" in caplog.text
     # The session verified with the lost phone is verified no more; the password leads to
     # enrolling a new app.

@@ -118,10 +118,63 @@ def test_settings_refuse_an_unknown_verifier_name():
         text=True,
         check=False,
     )
-    assert "IDENTITY_VERIFIER must be local, refuse or the dotted path" in result.stderr
+    assert "IDENTITY_VERIFIER must be http, local, refuse or the dotted path" in result.stderr
 
 
 def test_an_unimportable_verifier_path_is_a_configuration_error(settings):
     settings.IDENTITY_VERIFIER = "nowhere.Verifier"
     with pytest.raises(ImproperlyConfigured):
         verify_real_name(user=make_user(), name="王小明", id_number="11010519491231002X")
+
+
+# Production names its verifier (issue 17, finding 3) ------------------------------------------
+
+
+def production(tmp_path, code: str = "import rentcenter.settings", **env: str):
+    from tests.rentcenter.test_settings import PRODUCTION, run_settings
+
+    environment = {k: v for k, v in PRODUCTION.items() if k != "IDENTITY_VERIFIER"}
+    return run_settings(tmp_path, code, **{**environment, **env})
+
+
+def test_production_refuses_to_start_without_naming_a_verifier(tmp_path):
+    result = production(tmp_path)
+    assert result.returncode != 0
+    assert "IDENTITY_VERIFIER must be set when DEBUG is off" in result.stderr
+
+
+def test_the_http_verifier_needs_its_address_and_key(tmp_path):
+    result = production(tmp_path, IDENTITY_VERIFIER="http")
+    assert "IDENTITY_VERIFIER=http needs IDENTITY_SERVICE_URL and IDENTITY_SERVICE_KEY" in (
+        result.stderr
+    )
+    started = production(
+        tmp_path,
+        IDENTITY_VERIFIER="http",
+        IDENTITY_SERVICE_URL="https://id.example.cn/verify",
+        IDENTITY_SERVICE_KEY="k" * 32,
+    )
+    assert started.returncode == 0, started.stderr
+
+
+def test_the_refusing_double_is_for_tests_only(tmp_path):
+    assert "IDENTITY_VERIFIER=refuse is a test double" in (
+        production(tmp_path, IDENTITY_VERIFIER="refuse").stderr
+    )
+
+
+def test_check_deploy_says_what_local_means(tmp_path):
+    from tests.rentcenter.test_settings import readme_production_environment, run_settings
+
+    environment = readme_production_environment()
+    for name in ("IDENTITY_SERVICE_URL", "IDENTITY_SERVICE_KEY"):
+        environment.pop(name)
+    environment["IDENTITY_VERIFIER"] = "local"
+    code = "import django; from django.core.management import call_command; django.setup(); "
+    code += "call_command('check', '--deploy')"
+
+    result = run_settings(tmp_path, code, **environment)
+
+    said = result.stderr + result.stdout
+    assert "rentcenter.W001" in said
+    assert "names are compared with nothing" in said

@@ -10,10 +10,11 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import URLPattern, URLResolver, reverse
 from django_otp.plugins.otp_static.models import StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import staff_otp
 from accounts.admin_site import ENROL_KEY
+from accounts.models import StaffTOTPDevice
+from rentcenter import crypto
 from tests.clock import MORNING
 from tests.conftest import log_in_without_second_factor
 from tests.factories import (
@@ -44,6 +45,17 @@ def password_login(client: Client, user, next_url: str = "/admin/") -> str:
     return response["Location"]
 
 
+def prove_phone(client: Client, user) -> None:
+    """The enrolment's first step (issue 17): the code texted to the account's phone."""
+    from tests.accounts.conftest import last_code
+
+    client.post("/admin/second-factor/enrol/phone/", {"send": "1"})
+    response = client.post(
+        "/admin/second-factor/enrol/phone/", {"token": last_code(user.phone.as_e164)}
+    )
+    assert response.status_code == 302, response.content.decode()
+
+
 def secret_on(page: str) -> str:
     """The key as a person reads it off the enrolment page, as stored (hex)."""
     text = re.search(r'id="secret">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
@@ -57,12 +69,13 @@ def test_staff_without_an_app_enrol_with_a_qr_code_then_see_ten_backup_codes_onc
     staff = make_staff(password=PASSWORD, superuser=True, authenticator=False)
     enrol = password_login(client, staff)
     assert enrol == "/admin/second-factor/enrol/?next=%2Fadmin%2F"
+    prove_phone(client, staff)
     page = client.get(enrol).content.decode()
     assert "设置双重验证" in page
     assert "<svg" in page  # the QR code, drawn here
     assert "otpauth" not in page  # the address is in the picture only
     key = secret_on(page)
-    assert not TOTPDevice.objects.exists()  # nothing stored before a first code
+    assert not StaffTOTPDevice.objects.exists()  # nothing stored before a first code
 
     wrong = client.post(enrol, {"token": "000000", "next": "/admin/"})
     assert "验证码不正确。请确认已扫描本页的二维码" in wrong.content.decode()
@@ -80,15 +93,17 @@ def test_staff_without_an_app_enrol_with_a_qr_code_then_see_ten_backup_codes_onc
     assert not any(code in again for code in codes)
     assert 'id="codes-left">10<' in again
     assert client.get("/admin/").status_code == 200
-    assert TOTPDevice.objects.get(user=staff).key == key
+    assert StaffTOTPDevice.objects.get(user=staff).key == key
 
 
 def test_enrolment_page_keeps_its_secret_across_reloads(client):
     staff = make_staff(password=PASSWORD, authenticator=False)
     enrol = password_login(client, staff)
+    prove_phone(client, staff)
     first = secret_on(client.get(enrol).content.decode())
     assert secret_on(client.get(enrol).content.decode()) == first
-    assert client.session[ENROL_KEY] == first
+    assert first not in str(client.session[ENROL_KEY])  # kept encrypted in the session
+    assert crypto.decrypt(client.session[ENROL_KEY]) == first
 
 
 def test_a_staff_member_with_an_app_is_not_offered_a_new_one(client):
@@ -101,6 +116,7 @@ def test_a_staff_member_with_an_app_is_not_offered_a_new_one(client):
 def test_the_code_typed_at_enrolment_cannot_be_typed_again(client):
     staff = make_staff(password=PASSWORD, authenticator=False)
     enrol = password_login(client, staff)
+    prove_phone(client, staff)
     key = secret_on(client.get(enrol).content.decode())
     client.post(enrol, {"token": totp_code(key)})
     other = Client()
@@ -113,7 +129,7 @@ def test_the_code_typed_at_enrolment_cannot_be_typed_again(client):
 def test_the_code_can_be_typed_with_a_space(client):
     staff = make_staff(password=PASSWORD)
     password_login(client, staff)
-    code = totp_code(staff.totpdevice_set.get().key)
+    code = totp_code(staff.stafftotpdevice_set.get().key)
     response = client.post("/admin/second-factor/", {"token": f" {code[:3]} {code[3:]} "})
     assert response["Location"] == "/admin/"
 
@@ -128,7 +144,7 @@ def test_password_then_code_opens_admin_where_the_staff_member_was_going(client)
     page = client.get(verify).content.decode()
     assert "身份验证器" in page
     assert client.get("/admin/accounts/user/")["Location"].startswith("/admin/login/")
-    key = staff.totpdevice_set.get().key
+    key = staff.stafftotpdevice_set.get().key
     response = client.post(verify, {"token": totp_code(key), "next": "/admin/accounts/user/"})
     assert response["Location"] == "/admin/accounts/user/"
     assert client.get("/admin/accounts/user/").status_code == 200
@@ -141,7 +157,7 @@ def test_a_wrong_code_is_refused_beside_the_field_and_slows_the_next(client, tim
     assert "验证码不正确。请输入身份验证器应用当前显示的 6 位数字" in page
     assert 'href="#id_token"' in page
     # django-otp's back-off: after a failure the next try waits a second, after two, two.
-    key = staff.totpdevice_set.get().key
+    key = staff.stafftotpdevice_set.get().key
     page = client.post("/admin/second-factor/", {"token": totp_code(key)}).content.decode()
     assert "验证码错误次数过多，请于 10:00:01 后再试。" in page
     assert client.get("/admin/")["Location"].startswith("/admin/login/")
@@ -191,7 +207,7 @@ def test_a_verified_session_going_to_the_code_page_goes_on(client):
 def test_next_never_leaves_the_site(client):
     staff = make_staff(password=PASSWORD)
     password_login(client, staff)
-    key = staff.totpdevice_set.get().key
+    key = staff.stafftotpdevice_set.get().key
     response = client.post(
         "/admin/second-factor/", {"token": totp_code(key), "next": "https://evil.example/"}
     )
@@ -212,7 +228,7 @@ def admin_urls() -> dict[str, str]:
     """Every page of admin: the site's own, each model's and the custom ones (数据看板,
     冻结名单, 摇号, 审核), with sample ids (the check comes before any lookup)."""
     samples = {"app_label": "accounts", "content_type_id": "1", "object_id": "1"}
-    skip = {"login", "logout", "second_factor", "second_factor_enrol"}
+    skip = {"login", "logout", "second_factor", "second_factor_enrol", "second_factor_enrol_phone"}
     urls = {}
 
     def walk(patterns, prefix=""):
@@ -279,16 +295,25 @@ def test_signed_in_elsewhere_is_sent_to_the_password_not_the_code(client):
     password to the code page, nor to enrolling a new app."""
     staff = make_staff(password=PASSWORD, authenticator=False)
     log_in_without_second_factor(client, staff)
-    for url in ["/admin/second-factor/", "/admin/second-factor/enrol/"]:
+    for url in [
+        "/admin/second-factor/",
+        "/admin/second-factor/enrol/",
+        "/admin/second-factor/enrol/phone/",
+    ]:
         response = client.get(url)
         assert response["Location"].startswith("/admin/login/"), url
     assert client.get("/admin/login/").status_code == 200
-    assert not TOTPDevice.objects.exists()
+    assert not StaffTOTPDevice.objects.exists()
     assert ENROL_KEY not in client.session
 
 
 def test_anonymous_is_sent_to_the_login(client):
-    for url in ["/admin/second-factor/", "/admin/second-factor/enrol/", "/admin/"]:
+    for url in [
+        "/admin/second-factor/",
+        "/admin/second-factor/enrol/",
+        "/admin/second-factor/enrol/phone/",
+        "/admin/",
+    ]:
         assert client.get(url)["Location"].startswith("/admin/login/"), url
 
 
@@ -303,8 +328,14 @@ def test_the_code_page_offers_to_log_out(client):
 
 def test_documents_need_the_second_factor_too(client):
     """Reviewers open applicants' documents outside admin; without the code, they cannot."""
+    from applications.registration import register
+    from tests.factories import make_info, make_plan
+
     reviewer = make_staff(password=PASSWORD, group="资格审核员")
-    document = make_document(make_applicant())
+    applicant, plan = make_applicant(), make_plan()
+    document = make_document(applicant)
+    make_info(applicant, plan, documents=[document])
+    register(applicant=applicant, plan=plan, offering=plan.plan_projects.get())  # in review
     url = reverse("applications:document_thumbnail", args=[document.pk])
     password_login(client, reviewer)
     assert client.get(url).status_code == 404
@@ -315,6 +346,10 @@ def test_documents_need_the_second_factor_too(client):
 def test_the_code_pages_do_not_list_what_admin_holds(client):
     staff = make_staff(password=PASSWORD, superuser=True, authenticator=False)
     password_login(client, staff)
-    page = client.get("/admin/second-factor/enrol/").content.decode()
-    assert "/admin/accounts/user/" not in page
-    assert 'id="nav-sidebar"' not in page
+    phone_step = client.get("/admin/second-factor/enrol/", follow=True).content.decode()
+    prove_phone(client, staff)
+    enrol = client.get("/admin/second-factor/enrol/").content.decode()
+    for page in (phone_step, enrol):
+        assert "设置双重验证" in page or "验证手机号" in page
+        assert "/admin/accounts/user/" not in page
+        assert 'id="nav-sidebar"' not in page

@@ -103,6 +103,7 @@ def test_cookies_are_secure_outside_debug():
         "DEBUG": "0",
         "SECRET_KEY": "s" * 50,
         "ALLOW_LOCAL_CACHE": "1",
+        "IDENTITY_VERIFIER": "local",
         "SECURE_COOKIES": "",
     }
     environment.pop("SECURE_COOKIES")

@@ -32,6 +32,7 @@ from tests.factories import (
     image_upload,
     make_applicant,
     make_document,
+    make_info,
     make_plan,
     make_staff,
     pdf_bytes,
@@ -653,9 +654,19 @@ def test_owner_gets_a_pdf_inline_in_a_sandbox(client, owner):
     assert b"".join(response.streaming_content) == read(document.file)
 
 
+def registered_with(owner, document: Document) -> Document:
+    """The document is part of a registration: a reviewer has a reason to read it."""
+    from applications.registration import register
+
+    plan = make_plan()
+    make_info(owner, plan, documents=[document])
+    register(applicant=owner, plan=plan, offering=plan.plan_projects.get())
+    return document
+
+
 def test_reviewer_gets_the_rewritten_pdf_in_a_sandbox(client, owner):
     """Finding 2 as the reviewer met it: the stored file, without the script, sandboxed."""
-    document = store_pdf(owner, crafted.hidden_from_byte_scan())
+    document = registered_with(owner, store_pdf(owner, crafted.hidden_from_byte_scan()))
     client.force_login(staff(reviewer=True))
 
     response = client.get(document_url(document))
@@ -730,7 +741,7 @@ def test_anonymous_visitor_gets_not_found(client, owner, url):
 
 @pytest.mark.parametrize("url", [document_url, thumbnail_url])
 def test_reviewer_with_permission_gets_the_document(client, owner, url):
-    document = make_document(owner)
+    document = registered_with(owner, make_document(owner))
     client.force_login(staff(reviewer=True))
 
     response = client.get(url(document))

@@ -63,7 +63,7 @@ def log_in_to_admin(page: Page, user: User, password: str) -> None:
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
     expect(page.get_by_role("heading", name="双重验证")).to_be_visible()
-    page.get_by_label("验证码").fill(totp_code(user.totpdevice_set.get(confirmed=True).key))
+    page.get_by_label("验证码").fill(totp_code(user.stafftotpdevice_set.get(confirmed=True).key))
     page.get_by_role("button", name="验证").click()
     expect(page.get_by_role("heading", name="管理首页")).to_be_visible()
 

@@ -1,12 +1,15 @@
-"""A new staff member's first admin login (issue 10, finding 4): phone and password, then
-setting up an authenticator app from the QR code's page, the backup codes shown once, and admin;
-and what someone guessing a password sees."""
+"""A new staff member's first admin login (issue 10, finding 4): phone and password, a code
+texted to their phone (issue 17: the password alone no longer sets up an app), then setting up
+an authenticator app from the QR code's page, the backup codes shown once, and admin; and what
+someone guessing a password sees."""
 
 import re
 from base64 import b32decode
 
 from playwright.sync_api import Page, expect
 
+from tests.browser.accounts_steps import read_code
+from tests.browser.axe import assert_accessible
 from tests.browser.conftest import screenshot
 from tests.factories import make_staff, totp_code
 
@@ -21,6 +24,17 @@ def test_new_staff_member_sets_up_the_app_then_reaches_admin(page: Page) -> None
     page.get_by_label("手机号").fill("138 0000 0005")
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
+
+    # First the phone: a code texted to the account's own number.
+    expect(page.get_by_role("heading", name="验证手机号")).to_be_visible()
+    expect(page.get_by_text("138****0005").first).to_be_visible()
+    expect(page.get_by_role("img", name="身份验证器二维码")).to_have_count(0)
+    page.get_by_role("button", name="发送验证码").click()
+    expect(page.get_by_role("status")).to_contain_text("验证码已发送至 138****0005")
+    assert_accessible(page, "验证手机号")
+    screenshot(page, "issue17-enrol-phone")
+    page.get_by_label("短信验证码").fill(read_code("13800000005"))
+    page.get_by_role("button", name="下一步").click()
 
     # The page to set up the app: a QR code and the key in text.
     expect(page.get_by_role("heading", name="设置双重验证")).to_be_visible()

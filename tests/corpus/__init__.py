@@ -19,7 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import pikepdf
 from django.conf import settings
 from PIL import Image
 
@@ -94,17 +93,6 @@ def pdf_with_html_comment() -> bytes:
     return header + b"\n%<html><script>alert(document.cookie)</script></html>\n" + rest
 
 
-def content_stream_bomb() -> bytes:
-    """A page whose content inflates to 640 MB (flate applied twice), in a 9 KB file."""
-    document = crafted.document()
-    inner = zlib.compressobj(1)
-    chunks = [inner.compress(b" " * (1 << 20)) for _ in range(640)] + [inner.flush()]
-    bomb = pikepdf.Stream(document, zlib.compress(b"".join(chunks), 9))
-    bomb.Filter = pikepdf.Array([pikepdf.Name.FlateDecode, pikepdf.Name.FlateDecode])
-    document.pages[0].Contents = bomb
-    return crafted.save(document, compress_streams=False)
-
-
 HTML_PAGE = b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>"
 SCRIPT = b"<script>alert(document.cookie)</script>"
 
@@ -136,7 +124,8 @@ SAMPLES = [
     Sample("truncated.pdf", lambda: crafted.honest(pages=3)[:500], NOWHERE),
     Sample("pixel-bomb.png", lambda: png_declaring(20_000, 20_000), NOWHERE),
     Sample("object-stream-bomb.pdf", crafted.object_stream_bomb, NOWHERE),
-    Sample("content-stream-bomb.pdf", content_stream_bomb, PDF_ENDPOINTS),
+    # Issue 17, finding 8: 5 KB that inflate to 2 GiB in a reviewer's PDF viewer.
+    Sample("content-stream-bomb.pdf", crafted.content_stream_bomb, NOWHERE),
     Sample("page-tree-bomb.pdf", crafted.page_tree_bomb, NOWHERE),
     Sample("101-pages.pdf", lambda: crafted.honest(pages=101), NOWHERE),
     Sample("deep-nesting.pdf", crafted.deep_nesting, NOWHERE),

@@ -291,6 +291,35 @@ def object_stream_bomb(inflated_mib: int = 640) -> bytes:
     return bytes(content)
 
 
+def flate_bomb(inflated_mib: int) -> bytes:
+    """`inflated_mib` MiB of spaces, flate-compressed twice into a few kilobytes.
+
+    Built without compressing gigabytes: each MiB is compressed after a full flush, which
+    resets the compressor, so every MiB after the first compresses to the same bytes and the
+    stream is those bytes repeated, closed by an empty final block and the Adler-32 of the whole.
+    """
+    block = b" " * (1 << 20)
+    compressor = zlib.compressobj(9)
+    first = compressor.compress(block) + compressor.flush(zlib.Z_FULL_FLUSH)
+    repeated = compressor.compress(block) + compressor.flush(zlib.Z_FULL_FLUSH)
+    checksum = 1
+    for _ in range(inflated_mib):
+        checksum = zlib.adler32(block, checksum)
+    once = first + repeated * (inflated_mib - 1) + b"\x03\x00" + checksum.to_bytes(4, "big")
+    return zlib.compress(once, 9)
+
+
+@functools.cache
+def content_stream_bomb(inflated_mib: int = 2048) -> bytes:
+    """A page whose content inflates to `inflated_mib` MiB (2 GiB: flate applied twice), in a
+    file of about 5 KB (issue 17, finding 8)."""
+    pdf = document()
+    bomb = pikepdf.Stream(pdf, flate_bomb(inflated_mib))
+    bomb.Filter = Array([Name.FlateDecode, Name.FlateDecode])
+    pdf.pages[0].Contents = bomb
+    return save(pdf, compress_streams=False)
+
+
 # What a stored PDF must not hold, checked independently of rentcenter/pdfs.py's own lists.
 FORBIDDEN_KEYS = {
     "/OpenAction", "/AA", "/JS", "/JavaScript", "/EmbeddedFiles", "/EF", "/XFA", "/URI",

@@ -166,11 +166,13 @@ def test_pages_plans(client, db, now):
 
 
 @pytest.mark.parametrize(("page", "shown"), [("99", "第 2 页"), ("x", "第 1 页")])
-def test_page_out_of_range_or_not_a_number_shows_a_real_page(client, db, page, shown, now):
+def test_page_out_of_range_or_not_a_number_leads_to_a_real_page(client, db, page, shown, now):
+    """By a redirect, so that only real pages are kept in the cache (issue 17, finding 2)."""
     for day in range(PLANS_PER_PAGE + 1):
         make_plan(projects=[], starts=now - timedelta(days=day))
-    response = client.get(HOME, {"page": page})
+    response = client.get(HOME, {"page": page}, follow=True)
     assert response.status_code == 200
+    assert response.redirect_chain
     assertContains(response, shown)
 
 

@@ -347,3 +347,44 @@ def test_anonymous_visitor_is_sent_to_the_admin_login(client, db):
     response = client.get(admin_url("project_changelist"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("admin:login"))
+
+
+# Files a staff edit replaces (issue 17, finding 7) ----------------------------------------------
+
+
+def test_deleting_a_photo_removes_its_renditions_and_original_after_commit(
+    client, db, django_capture_on_commit_callbacks
+):
+    client.force_login(make_staff(superuser=True))
+    project = make_project()
+    photo = make_project_photo(project, caption="正门")
+    names = [photo.large.name, photo.thumbnail.name]
+    original = photo.original.name
+    html = client.get(admin_url("project_change", project.pk)).content.decode()
+    data = form_data(html, "project_form", **{"photos-0-DELETE": "on"})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(admin_url("project_change", project.pk), data).status_code == 302
+
+    assert not ProjectPhoto.objects.exists()
+    assert not any(default_storage.exists(name) for name in names)
+    assert not private_storage().exists(original)
+
+
+def test_replacing_a_floor_plan_layout_removes_the_old_renditions(
+    client, db, django_capture_on_commit_callbacks
+):
+    client.force_login(make_staff(superuser=True))
+    floor_plan = make_floor_plan(make_project())
+    old = [floor_plan.large.name, floor_plan.thumbnail.name]
+    html = client.get(admin_url("floorplan_change", floor_plan.pk)).content.decode()
+    data = form_data(html, "floorplan_form", original=image_upload("new.jpg"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(admin_url("floorplan_change", floor_plan.pk), data)
+        assert response.status_code == 302
+
+    floor_plan.refresh_from_db()
+    assert floor_plan.large.name not in old
+    assert default_storage.exists(floor_plan.large.name)
+    assert not any(default_storage.exists(name) for name in old)

@@ -61,7 +61,9 @@ def _load_settings(**env: str) -> subprocess.CompletedProcess:
 
 
 def test_production_refuses_to_start_without_keys():
-    result = _load_settings(DEBUG="0", SECRET_KEY="s" * 50, ALLOW_LOCAL_CACHE="1")
+    result = _load_settings(
+        DEBUG="0", SECRET_KEY="s" * 50, ALLOW_LOCAL_CACHE="1", IDENTITY_VERIFIER="local"
+    )
     assert result.returncode != 0
     assert "ID_NUMBER_KEYS must be set" in result.stderr
 
@@ -69,7 +71,11 @@ def test_production_refuses_to_start_without_keys():
 def test_production_refuses_to_start_without_hmac_key():
     key = Fernet.generate_key().decode()
     result = _load_settings(
-        DEBUG="0", SECRET_KEY="s" * 50, ALLOW_LOCAL_CACHE="1", ID_NUMBER_KEYS=key
+        DEBUG="0",
+        SECRET_KEY="s" * 50,
+        ALLOW_LOCAL_CACHE="1",
+        IDENTITY_VERIFIER="local",
+        ID_NUMBER_KEYS=key,
     )
     assert "ID_NUMBER_HMAC_KEY must be set" in result.stderr
 
@@ -85,6 +91,7 @@ def test_production_starts_with_keys():
         DEBUG="0",
         SECRET_KEY="s" * 50,
         ALLOW_LOCAL_CACHE="1",
+        IDENTITY_VERIFIER="local",
         ID_NUMBER_KEYS=keys,
         ID_NUMBER_HMAC_KEY="h" * 40,
     )

@@ -363,3 +363,127 @@ def test_another_process_s_change_shows_here_within_a_second(client, plan, clock
     assertNotContains(client.get("/"), "另一进程改的标题")
     clock.shift(LOCAL_SECONDS)
     assertContains(client.get("/"), "另一进程改的标题")
+
+
+# What may create an entry (issue 17, finding 2: `/?page=<anything>` made one per value) ------
+
+
+def stored_pages() -> set[str]:
+    """The page-cache entries (both kinds, every display mode) now in the cache."""
+    from django.core.cache import cache
+
+    if hasattr(cache, "_cache") and isinstance(cache._cache, dict):
+        keys = list(cache._cache)
+    else:
+        client = cache._cache.get_client(write=True)
+        keys = [key.decode() for key in client.scan_iter(match=f"{cache.key_prefix}:*")]
+    kept = (key.split(":pagecache:", 1)[1] for key in keys if ":pagecache:" in key)
+    return {key for key in kept if key.startswith(("page:", "public:"))}
+
+
+@pytest.fixture
+def two_pages(clock):
+    for day in range(12):
+        make_plan(projects=[], starts=OPENS + timedelta(days=day), info_opens_at=BEFORE)
+
+
+@pytest.mark.parametrize(
+    ("page", "canonical"),
+    [
+        ("abc", "/"),
+        ("0", "/"),
+        ("-1", "/"),
+        ("1.5", "/"),
+        ("", "/"),
+        ("٢", "/"),  # an Arabic-Indic 2: a digit to int(), no page number to the site
+        ("२", "/"),
+        ("２", "/"),
+        (" 2", "/"),
+        ("02", "/?page=2"),
+        ("99", "/?page=2"),
+        ("1" * 400, "/"),
+    ],
+)
+def test_a_page_number_that_is_not_one_redirects_to_a_real_page_and_stores_nothing(
+    client, two_pages, page, canonical
+):
+    client.get("/")
+    before = stored_pages()
+
+    response = client.get("/", {"page": page})
+
+    assert response.status_code in (301, 302)
+    assert response["Location"] == canonical
+    assert stored_pages() == before
+    assert client.get(canonical).status_code == 200
+
+
+def test_valid_page_numbers_are_kept_once_each(client, two_pages):
+    for page in ("1", "2"):
+        assert client.get("/", {"page": page}).status_code == 200
+    assert stored_pages() == {
+        f"{kind}:/?{query}" for kind in ("page", "public") for query in ("page=1", "page=2")
+    }
+
+
+def test_a_flood_of_made_up_page_values_adds_nothing_to_the_cache(client, two_pages):
+    client.get("/")
+    before = stored_pages()
+    for n in range(300):
+        client.get("/", {"page": f"x{n}"})
+        client.get("/", {"page": str(1000 + n)})
+        client.get("/", {"utm_source": f"s{n}"})
+    assert stored_pages() == before
+
+
+def test_the_entries_of_one_page_are_bounded(rf, monkeypatch, caplog):
+    """Whatever a view lets through, a path keeps at most MAX_VARIANTS entries per catalogue
+    version; the others are answered without being kept."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import HttpResponse
+
+    from rentcenter import pagecache
+
+    monkeypatch.setattr(pagecache, "MAX_VARIANTS", 3)
+
+    @pagecache.public_page(until=lambda now: None, params={"page": pagecache.page_number})
+    def view(request):
+        return HttpResponse(f"page {request.GET.get('page', '1')}")
+
+    for page in range(1, 8):
+        request = rf.get("/bounded/", {"page": page})
+        request.user, request.session, request.COOKIES = AnonymousUser(), {}, {}
+        assert view(request).content == f"page {page}".encode()
+    assert len({key for key in stored_pages() if key.startswith("public:/bounded/")}) == 3
+    assert "keeps no more than 3 entries" in caplog.text
+
+
+def test_a_variant_is_counted_once_however_often_it_is_stored_again(rf, monkeypatch):
+    """Workers racing on a cold page at a boundary, or a page that expired, store the same
+    entry again: the bound counts variants, not stores, so a busy page is never left uncached."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.core.cache import cache
+    from django.http import HttpResponse
+
+    from rentcenter import pagecache
+
+    monkeypatch.setattr(pagecache, "MAX_VARIANTS", 1)
+
+    @pagecache.public_page(until=lambda now: None, params={"page": pagecache.page_number})
+    def view(request):
+        return HttpResponse("a page")
+
+    def get(page: int) -> None:
+        request = rf.get("/counted/", {"page": page})
+        request.user, request.session, request.COOKIES = AnonymousUser(), {}, {}
+        view(request)
+
+    first = ["pagecache:page:/counted/?page=1", "pagecache:public:/counted/?page=1"]
+    for _ in range(5):
+        get(1)
+        assert "public:/counted/?page=1" in stored_pages()
+        cache.delete_many(first)  # expired, or never seen by the next worker
+    get(1)
+    assert "public:/counted/?page=1" in stored_pages()
+    get(2)
+    assert "public:/counted/?page=2" not in stored_pages()

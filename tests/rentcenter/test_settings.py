@@ -18,10 +18,11 @@ from django.core.exceptions import ImproperlyConfigured
 from rentcenter.settings import envbool, envint, envlimits, envlist
 
 # What production must provide besides SECRET_KEY (keys for the encrypted ID numbers, the
-# shared cache).
+# shared cache, who compares names with ID numbers).
 PRODUCTION = {
     "DEBUG": "0",
     "SECRET_KEY": "x" * 50,
+    "IDENTITY_VERIFIER": "local",
     "ID_NUMBER_KEYS": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
     "ID_NUMBER_HMAC_KEY": "y" * 32,
     "REDIS_URL": "redis://cache.internal:6379/0",
@@ -178,6 +179,25 @@ def test_a_single_process_deployment_may_use_the_local_cache(tmp_path):
     without_redis = {k: v for k, v in PRODUCTION.items() if k != "REDIS_URL"}
     values = report(tmp_path, **without_redis, ALLOW_LOCAL_CACHE="1")
     assert values["cache"] == "django.core.cache.backends.locmem.LocMemCache"
+
+
+def test_the_task_queue_may_have_a_redis_of_its_own(tmp_path):
+    code = "from django.conf import settings; print(settings.RQ_QUEUES['high']['URL'])"
+    queue = "redis://queue.internal:6379/0"
+    shared = run_settings(tmp_path, code, **PRODUCTION, TASKS_BACKEND="rq")
+    assert shared.stdout.strip() == PRODUCTION["REDIS_URL"]
+    own = run_settings(tmp_path, code, **PRODUCTION, TASKS_BACKEND="rq", TASKS_REDIS_URL=queue)
+    assert own.stdout.strip() == queue, own.stderr
+
+
+def test_check_deploy_warns_when_the_queue_shares_the_cache_redis(tmp_path):
+    environment = readme_production_environment()
+    del environment["TASKS_REDIS_URL"]
+    code = "import django; from django.core.management import call_command; django.setup(); "
+    code += "call_command('check', '--deploy')"
+    result = run_settings(tmp_path, code, **environment)
+    assert "rentcenter.W002" in result.stderr + result.stdout
+    assert "TASKS_REDIS_URL" in result.stderr + result.stdout
 
 
 def test_production_refuses_the_dev_sms_page(tmp_path):

@@ -20,11 +20,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from PIL import Image, ImageDraw
 
 from accounts import staff_otp
-from accounts.models import User
+from accounts.models import StaffTOTPDevice, User
 from applications import demo
 from messaging import outbox
 from plans.models import Announcement, AnnouncementAttachment, Plan, PlanProject
@@ -372,7 +371,7 @@ def seed_account(phone: str, password: str, role: str | None) -> None:
     if role:
         user.groups.add(Group.objects.get(name=role))
     if not staff_otp.has_device(user):
-        TOTPDevice.objects.create(
+        StaffTOTPDevice.objects.create(
             user=user,
             name=staff_otp.TOTP_DEVICE_NAME,
             key=b32decode(DEMO_TOTP_SECRET).hex(),
