@@ -56,15 +56,29 @@ def strict_decoding() -> Iterator[None]:
         ImageFile.LOAD_TRUNCATED_IMAGES = tolerant
 
 
-def open_image(file: IO[bytes], *, formats: frozenset[str] = PHOTO_FORMATS) -> Image.Image:
-    """Return the fully decoded image, or raise ValidationError with a message for the user."""
+def open_image(
+    file: IO[bytes],
+    *,
+    formats: frozenset[str] = PHOTO_FORMATS,
+    max_jpeg_pixels: int = MAX_PIXELS,
+    draft_side: int | None = None,
+) -> Image.Image:
+    """Return the fully decoded image, or raise ValidationError with a message for the user.
+
+    With `draft_side`, a JPEG larger than needed for that longest side is decoded at 1/2, 1/4
+    or 1/8 of its size (libjpeg's scaled decoding: never less than `draft_side`), so a JPEG may
+    declare up to `max_jpeg_pixels` and still be held in memory at MAX_PIXELS at most."""
     allowed = "、".join(FORMAT_NAMES.get(name, name) for name in sorted(formats))
     not_an_image = ValidationError(
         f"文件不是有效的图片，请上传 {allowed} 格式的照片。", code="invalid_image"
     )
-    too_many_pixels = ValidationError(
-        "图片尺寸过大，请上传 4000 万像素以内的照片。", code="too_many_pixels"
-    )
+
+    def too_many_pixels(limit: int = MAX_PIXELS) -> ValidationError:
+        return ValidationError(
+            f"图片尺寸过大，请上传 {pixels_in_words(limit)}像素以内的照片。",
+            code="too_many_pixels",
+        )
+
     file.seek(0)
     try:
         with warnings.catch_warnings(), strict_decoding():
@@ -74,21 +88,32 @@ def open_image(file: IO[bytes], *, formats: frozenset[str] = PHOTO_FORMATS) -> I
                 if probe.format not in formats:
                     raise not_an_image
                 width, height = probe.size
-                if width * height > MAX_PIXELS:
-                    raise too_many_pixels
+                scaled = probe.format == "JPEG" and draft_side is not None
+                limit = max_jpeg_pixels if scaled else MAX_PIXELS
+                if width * height > limit:
+                    raise too_many_pixels(limit)
                 probe.verify()
             file.seek(0)
             image = Image.open(file)
+            if scaled:
+                image.draft(image.mode, (draft_side, draft_side))
+                if image.size[0] * image.size[1] > MAX_PIXELS:
+                    raise too_many_pixels(limit)
             image.load()
     except ValidationError:
         raise
     except Image.DecompressionBombError:
-        raise too_many_pixels from None
+        raise too_many_pixels() from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise not_an_image from None
     finally:
         file.seek(0)
     return image
+
+
+def pixels_in_words(count: int) -> str:
+    """40_000_000 → "4000 万", 160_000_000 → "1.6 亿"."""
+    return f"{count / 100_000_000:g} 亿" if count >= 100_000_000 else f"{count // 10_000} 万"
 
 
 def upright(image: Image.Image) -> Image.Image:
