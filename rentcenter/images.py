@@ -111,6 +111,74 @@ def open_image(
     return image
 
 
+def outside_pixels(content: bytes) -> bytes:
+    """An image file without its compressed pixels: the headers, metadata, comments and anything
+    after its end, where a polyglot hides markup. Compressed pixels look random, so searching
+    them for a tag refused about one 12 MB phone photo in a thousand for a chance "<svg ".
+    A file whose structure cannot be followed is returned whole: searched all through."""
+    if content.startswith(b"\xff\xd8"):
+        return _jpeg_outside_scans(content) or content
+    if content.startswith(b"\x89PNG\r\n\x1a\n"):
+        return _png_outside_idat(content) or content
+    return content
+
+
+def _jpeg_outside_scans(content: bytes) -> bytes | None:
+    """Every marker segment of a JPEG, and what follows its end (EOI), without the entropy-coded
+    data after each start of scan (ITU T.81 B.1.1: 0xFF in that data is followed by 0x00 or a
+    restart marker, so the next 0xFF with anything else is the next marker)."""
+    kept = [content[:2]]
+    at = 2
+    while at + 1 < len(content):
+        if content[at] != 0xFF:
+            return None
+        while at + 1 < len(content) and content[at + 1] == 0xFF:  # fill bytes
+            at += 1
+        marker = content[at + 1] if at + 1 < len(content) else None
+        if marker is None:
+            return None
+        if marker == 0xD9:  # end of image: everything after it is kept
+            kept.append(content[at:])
+            return b"".join(kept)
+        if marker == 0x01 or 0xD0 <= marker <= 0xD7:  # no length
+            at += 2
+            continue
+        length = int.from_bytes(content[at + 2 : at + 4], "big")
+        if length < 2 or at + 2 + length > len(content):
+            return None
+        kept.append(content[at : at + 2 + length])
+        at += 2 + length
+        if marker == 0xDA:  # start of scan: skip the compressed pixels to the next marker
+            while True:
+                at = content.find(b"\xff", at)
+                if at < 0 or at + 1 >= len(content):
+                    return None
+                following = content[at + 1]
+                if following != 0x00 and not 0xD0 <= following <= 0xD7:
+                    break
+                at += 2
+    return None  # no end of image
+
+
+def _png_outside_idat(content: bytes) -> bytes | None:
+    """Every chunk of a PNG (ISO/IEC 15948 §5.3) but the data of its IDAT chunks, and what
+    follows IEND."""
+    kept = [content[:8]]
+    at = 8
+    while at + 8 <= len(content):
+        length = int.from_bytes(content[at : at + 4], "big")
+        kind = content[at + 4 : at + 8]
+        end = at + 12 + length
+        if end > len(content):
+            return None
+        kept.append(content[at : at + 8] if kind == b"IDAT" else content[at:end])
+        at = end
+        if kind == b"IEND":
+            kept.append(content[at:])
+            return b"".join(kept)
+    return None
+
+
 def pixels_in_words(count: int) -> str:
     """40_000_000 → "4000 万", 160_000_000 → "1.6 亿"."""
     return f"{count / 100_000_000:g} 亿" if count >= 100_000_000 else f"{count // 10_000} 万"

@@ -15,8 +15,8 @@ handler400 = "rentcenter.outage.bad_request"
 admin.site.site_header = format_html(
     '<span class="phrase">{}</span><span class="phrase">{}</span> <span class="phrase">{}</span>',
     "保障性租赁住房",
-    "专项配租平台",
-    "· 管理",
+    "专项配租平台 ·",
+    "管理",
 )
 admin.site.site_title = "配租平台管理"
 admin.site.index_title = "管理首页"

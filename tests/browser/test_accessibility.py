@@ -8,12 +8,21 @@ from django.urls import reverse
 from playwright.sync_api import Page
 
 from applications.registration import register
+from messaging.models import OutboxMessage
+from plans.models import Plan
 from rentcenter.display import ELDER_COOKIE
 from tests.browser.accounts_steps import log_in_as
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.test_catalog import make_catalog
-from tests.factories import make_applicant, make_info, make_plan, make_staff, make_user
+from tests.factories import (
+    make_announcement,
+    make_applicant,
+    make_info,
+    make_plan,
+    make_staff,
+    make_user,
+)
 
 VARIANTS = {
     "phone": (PHONE, False),
@@ -37,6 +46,18 @@ def journey_pages() -> dict[str, list[str]]:
         projects=[catalog.project], title="2026年第五批保障性租赁住房专项配租计划"
     )
     make_info(applicant, other_plan)
+    # Issue 16's staff pages: a 公告 whose text contradicts its plan (the warning beside it),
+    # 数据看板, 短信发送记录 with a failed text, an app's page, and 摇号结果's 怎样保证公平.
+    announcement = make_announcement(plan, body="## 申请条件\n\n- 申请人须年满18周岁")
+    OutboxMessage.objects.create(
+        phone="+8613912345678",
+        text="您登记的计划审核通过。",
+        kind=OutboxMessage.Kind.DECISION,
+        status=OutboxMessage.Status.FAILED,
+        attempts=8,
+        error="gateway unreachable: timed out",
+    )
+    closed = Plan.objects.get(status=Plan.Status.CLOSED)
     return {
         "anonymous": [
             "/",
@@ -46,6 +67,7 @@ def journey_pages() -> dict[str, list[str]]:
             reverse("accounts:login"),
             reverse("accounts:register"),
             reverse("admin:login"),
+            reverse("lottery:result", args=[closed.pk]),
         ],
         "new": [reverse("accounts:profile")],  # 实名 form
         "applicant": [
@@ -62,6 +84,11 @@ def journey_pages() -> dict[str, list[str]]:
             reverse("admin:plans_plan_change", args=[plan.pk]),
             reverse("admin:applications_registration_changelist"),
             reverse("admin:applications_registration_change", args=[registration.pk]),
+            reverse("admin:plans_announcement_change", args=[announcement.pk]),
+            reverse("admin:plans_announcement_add") + f"?plan={plan.pk}",
+            reverse("admin:plans_plan_dashboard", args=[plan.pk]),
+            reverse("admin:messaging_outboxmessage_changelist"),
+            reverse("admin:app_list", args=["lottery"]),
         ],
         "_users": {
             "new": make_user(),
@@ -93,4 +120,4 @@ def test_every_page_of_the_journeys_passes_axe(page: Page, variant: str) -> None
                 assert page.locator("html.elder").count() == 1, url
             assert_accessible(page, f"{url} ({who}, {variant})")
             checked.append(url)
-    assert len(checked) == 19
+    assert len(checked) == 25

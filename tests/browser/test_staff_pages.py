@@ -8,8 +8,9 @@ from playwright.sync_api import Page, expect
 
 from plans.models import Announcement
 from tests.browser.accounts_steps import log_in_to_admin
+from tests.browser.axe import assert_accessible
 from tests.browser.conftest import screenshot
-from tests.factories import make_plan, make_staff
+from tests.factories import make_plan, make_staff, totp_code
 
 GENERATED = "申请人年龄须在 18 至 35 周岁之间（按身份证出生日期计算）。"
 
@@ -50,6 +51,7 @@ def test_manager_is_warned_while_writing_a_notice_that_contradicts_the_plan(page
     expect(preview.get_by_role("status")).to_contain_text("这是尚未保存的公告")
     expect(preview.get_by_text("申请人须年满18周岁，具有完全民事行为能力；")).to_be_visible()
     expect(preview.locator(".screening-rules").get_by_text(GENERATED)).to_be_visible()
+    assert_accessible(preview, "预览公开页面")
     screenshot(preview, "issue16-announcement-preview")
     preview.close()
     assert not Announcement.objects.exists()
@@ -84,3 +86,25 @@ def test_the_warning_is_there_without_javascript(browser, live_server) -> None:
     expect(page.locator(".announcement-check__warning")).to_contain_text(GENERATED)
     screenshot(page, "issue16-announcement-nojs")
     context.close()
+
+
+def test_a_wrong_second_factor_code_is_said_once_and_cleared(page: Page) -> None:
+    manager = plan_manager()
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/admin/")
+    page.get_by_label("手机号").fill(str(manager.phone.national_number))
+    page.get_by_label("密码").fill("manager-pass-2026")
+    page.get_by_role("button", name="登录").click()
+    right = totp_code(manager.totpdevice_set.get().key)
+    wrong = f"{(int(right) + 1) % 1_000_000:06d}"
+
+    page.get_by_label("验证码").fill(wrong)
+    page.get_by_role("button", name="验证").click()
+
+    expect(page.get_by_role("alert")).to_have_count(1)
+    expect(page.get_by_role("alert")).to_contain_text("验证码不正确")
+    expect(page.get_by_text("验证码不正确")).to_have_count(1)
+    expect(page.get_by_label("验证码")).to_have_value("")
+    expect(page.get_by_label("验证码")).to_be_focused()
+    assert_accessible(page, "双重验证（验证码不正确）")
+    screenshot(page, "issue16-second-factor-error")

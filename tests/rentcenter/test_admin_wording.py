@@ -94,8 +94,8 @@ def test_the_site_name_breaks_between_its_phrases_only(client, db):
 
     assertContains(
         page,
-        '<span class="phrase">保障性租赁住房</span><span class="phrase">专项配租平台</span>'
-        ' <span class="phrase">· 管理</span>',
+        '<span class="phrase">保障性租赁住房</span><span class="phrase">专项配租平台 ·</span>'
+        ' <span class="phrase">管理</span>',
     )
 
 
