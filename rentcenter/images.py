@@ -8,6 +8,7 @@ applying the EXIF orientation, so no metadata (GPS position, camera serial) surv
 """
 
 import io
+import re
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -123,20 +124,25 @@ def outside_pixels(content: bytes) -> bytes:
     return content
 
 
+# More segments or chunks than a real photo has is not followed (made-up files of tiny
+# segments would cost seconds of a worker); such a file is searched whole instead.
+MAX_SEGMENTS = 4096
+_FILL = re.compile(rb"\xff+")
+_MARKER_AFTER_SCAN = re.compile(rb"\xff[^\x00\xd0-\xd7]")
+
+
 def _jpeg_outside_scans(content: bytes) -> bytes | None:
     """Every marker segment of a JPEG, and what follows its end (EOI), without the entropy-coded
     data after each start of scan (ITU T.81 B.1.1: 0xFF in that data is followed by 0x00 or a
     restart marker, so the next 0xFF with anything else is the next marker)."""
     kept = [content[:2]]
     at = 2
-    while at + 1 < len(content):
-        if content[at] != 0xFF:
+    for _ in range(MAX_SEGMENTS):
+        fill = _FILL.match(content, at)
+        if fill is None or fill.end() >= len(content):
             return None
-        while at + 1 < len(content) and content[at + 1] == 0xFF:  # fill bytes
-            at += 1
-        marker = content[at + 1] if at + 1 < len(content) else None
-        if marker is None:
-            return None
+        at = fill.end() - 1  # the last 0xFF of any fill bytes, then the marker
+        marker = content[at + 1]
         if marker == 0xD9:  # end of image: everything after it is kept
             kept.append(content[at:])
             return b"".join(kept)
@@ -149,15 +155,11 @@ def _jpeg_outside_scans(content: bytes) -> bytes | None:
         kept.append(content[at : at + 2 + length])
         at += 2 + length
         if marker == 0xDA:  # start of scan: skip the compressed pixels to the next marker
-            while True:
-                at = content.find(b"\xff", at)
-                if at < 0 or at + 1 >= len(content):
-                    return None
-                following = content[at + 1]
-                if following != 0x00 and not 0xD0 <= following <= 0xD7:
-                    break
-                at += 2
-    return None  # no end of image
+            following = _MARKER_AFTER_SCAN.search(content, at)
+            if following is None:
+                return None
+            at = following.start()
+    return None  # no end of image, or too many segments
 
 
 def _png_outside_idat(content: bytes) -> bytes | None:
@@ -165,7 +167,9 @@ def _png_outside_idat(content: bytes) -> bytes | None:
     follows IEND."""
     kept = [content[:8]]
     at = 8
-    while at + 8 <= len(content):
+    for _ in range(MAX_SEGMENTS * 4):  # IDAT chunks of 8 KB: 128 MB of pixels
+        if at + 8 > len(content):
+            return None
         length = int.from_bytes(content[at : at + 4], "big")
         kind = content[at + 4 : at + 8]
         end = at + 12 + length

@@ -296,6 +296,14 @@ def test_markup_outside_the_pixels_is_still_found(where):
     assert documents.MARKUP.search(images.outside_pixels(content))
 
 
+def test_a_made_up_file_of_endless_tiny_segments_is_searched_whole():
+    """Following a million segments would cost a worker seconds: past MAX_SEGMENTS, the file is
+    searched as it is."""
+    content = b"\xff\xd8" + b"\xff\x01" * (images.MAX_SEGMENTS + 1) + b"<svg onload=x>"
+
+    assert images.outside_pixels(content) == content
+
+
 def test_only_the_pixels_are_left_out():
     jpeg = phone_photo(size=(400, 300))
     kept = images.outside_pixels(jpeg)
