@@ -177,6 +177,17 @@ class PlanAdmin(LabelledDateTimes, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Plan]:
         return super().get_queryset(request).annotate(project_total=Count("plan_projects"))
 
+    def save_model(self, request: HttpRequest, obj: Plan, form, change: bool) -> None:
+        """Changed conditions can leave a 公告's text behind them: staff are told which."""
+        super().save_model(request, obj, form, change)
+        for announcement in obj.announcements.all() if change else ():
+            for sentence in announcement_contradictions(obj, announcement.body):
+                self.message_user(
+                    request,
+                    f"配租公告“{announcement.title}”的正文与登记条件不一致：{sentence}",
+                    messages.WARNING,
+                )
+
     @admin.display(description="登记状态")
     def registration_state_badge(self, obj: Plan) -> str:
         if obj.status == Plan.Status.DRAFT:

@@ -195,3 +195,21 @@ def test_a_plan_manager_of_another_group_cannot_preview(client, db):
     plan = young_talent_plan()
     response = client.post(admin_url("announcement_preview"), {"plan": plan.pk, "body": "x"})
     assert response.status_code == 403
+
+
+def test_changing_the_plans_conditions_warns_of_a_notice_left_behind(client, db):
+    manager = make_staff(group="配租管理员")
+    client.force_login(manager)
+    plan = make_plan(min_age=18)
+    make_announcement(plan, title="第六批公告", body="- 申请人须年满18周岁")
+    html = client.get(reverse("admin:plans_plan_change", args=[plan.pk])).content.decode()
+    form = form_data(html, "plan_form", max_age="35")
+
+    response = client.post(reverse("admin:plans_plan_change", args=[plan.pk]), form, follow=True)
+
+    plan.refresh_from_db()
+    assert plan.max_age == 35
+    warnings = [m.message for m in get_messages(response.wsgi_request) if m.level == WARNING]
+    assert warnings == [
+        f"配租公告“第六批公告”的正文与登记条件不一致：{WARNING_SENTENCE}",
+    ]
