@@ -177,7 +177,7 @@ def test_nginx_takes_a_posts_worth_of_phone_photos_and_answers_more_in_chinese()
     page = re.search(r"error_page 413 /static/(\S+);", conf).group(1)
     text = (ROOT / "static" / page).read_text()
     assert "上传的文件太大" in text
-    assert f"{limit // (1024 * 1024)} MB" in text
+    assert f"{limit // (1024 * 1024)}&nbsp;MB" in text
 
 
 def test_nginx_serves_media_with_the_readmes_headers_and_never_private_files():
