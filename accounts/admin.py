@@ -64,7 +64,7 @@ class UserAdmin(BaseUserAdmin):
         "date_joined",
     ]
     list_filter = [RealNameFilter, "is_staff", "is_active", "groups"]
-    search_fields = ["phone", "real_name"]
+    search_fields = ["phone", "real_name", "staff_name"]
     ordering = ["-date_joined"]
     actions = ["clear_real_name"]
     readonly_fields = [
@@ -77,7 +77,7 @@ class UserAdmin(BaseUserAdmin):
         "date_joined",
     ]
     fieldsets = [
-        (None, {"fields": ["phone", "password"]}),
+        (None, {"fields": ["phone", "password", "staff_name"]}),
         (
             "实名认证",
             {

@@ -46,6 +46,13 @@ ENROL_KEY = "accounts.otp_enrol_key"
 NEW_BACKUP_CODES = "accounts.otp_backup_codes"
 
 
+class OneTimeCodeInput(forms.TextInput):
+    """A code is never typed back into the box: after a wrong one, the next try starts empty."""
+
+    def format_value(self, value: object) -> None:
+        return None
+
+
 class CodeForm(forms.Form):
     token = forms.CharField(
         label="验证码",
@@ -54,7 +61,7 @@ class CodeForm(forms.Form):
             "required": "请输入验证码。",
             "max_length": "验证码不超过 %(limit_value)d 个字符。",
         },
-        widget=forms.TextInput(
+        widget=OneTimeCodeInput(
             attrs={
                 "autocomplete": "one-time-code",
                 "autocapitalize": "off",

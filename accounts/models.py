@@ -85,6 +85,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     id_number_digest = models.CharField(  # noqa: DJ001
         "证件号码摘要", max_length=64, null=True, blank=True, editable=False
     )
+    # Staff are named where admin shows who did something (欢迎, 操作人, 核验人, 冻结人): a
+    # colleague's name reads better than a number, and the phone stays private to the team.
+    staff_name = models.CharField(
+        "工作人员姓名",
+        max_length=30,
+        blank=True,
+        help_text="工作人员在管理后台显示的姓名（欢迎语、操作人、核验人）；申请人无需填写。",
+    )
 
     objects = UserManager()
 
@@ -110,7 +118,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         ]
 
     def __str__(self) -> str:
-        return self.masked_phone
+        """What admin shows for the person: a staff member's name, else 138****0000."""
+        return self.staff_name or self.masked_phone
+
+    def get_short_name(self) -> str:
+        """Admin's 欢迎，… (its header asks for this before the phone number)."""
+        return str(self)
 
     @property
     def masked_phone(self) -> str:

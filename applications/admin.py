@@ -37,7 +37,7 @@ from applications.models import (
     Progress,
     Registration,
 )
-from plans.admin import PlanPanel, add_plan_panel
+from plans.admin import PlanPanel, add_announcement_check, add_plan_panel
 from plans.models import Plan
 
 REVIEW = "applications.review_registration"
@@ -411,3 +411,12 @@ add_plan_panel(
         urls=plan_dashboard_urls,
     )
 )
+
+
+def announcement_contradictions(plan: Plan, text: str) -> list[str]:
+    """The 公告 admin's warning: where the text names a condition otherwise than the screening
+    checks it (eligibility.contradictions)."""
+    return [str(contradiction) for contradiction in eligibility.contradictions(plan, text)]
+
+
+add_announcement_check("screening", announcement_contradictions)

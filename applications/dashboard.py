@@ -45,6 +45,8 @@ class Statistics:
     days: list[Bar]
     total: int
     active: int
+    rejected: int
+    cancelled: int
     homes: int
     duplicates_prevented: int
     chart_width: int
@@ -78,8 +80,11 @@ def statistics(plan: Plan) -> Statistics:
         projects=projects,
         progress=[(label, by_progress.get(value, 0)) for value, label in Progress.choices],
         days=days,
+        # 有效登记 + 审核不通过 + 已取消 = 登记总数: none of them is hidden (issue 16).
         total=sum(by_progress.values()),
         active=sum(n for p, n in by_progress.items() if p not in INACTIVE),
+        rejected=by_progress.get(Progress.REJECTED, 0),
+        cancelled=by_progress.get(Progress.CANCELLED, 0),
         homes=sum(row.homes for row in projects),
         duplicates_prevented=plan.duplicates_prevented,
         chart_width=max(1, len(days)) * (BAR_WIDTH + BAR_GAP) + BAR_GAP,

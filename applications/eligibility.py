@@ -14,6 +14,9 @@ home page's plan card, 个人中心 and the form's first screen say so (`real_na
 no page suggests that 修改填报信息 could change it. A declared rule is checked on the submitted
 form, and its refusal says that correcting the form can change the outcome. Every sentence an
 applicant reads about a rule, the condition, the refusal and what can be done, comes from here.
+
+The 公告's free text is staff's own words; where a rule can read what that text says about it
+(announcement_wording), `contradictions` tells staff in admin that the two disagree.
 """
 
 import enum
@@ -22,6 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
+from applications import announcement_wording
 from applications.models import ApplicationInfo, HousingStatus
 from plans.models import Education, HukouRequirement, HukouType, Plan
 from projects.models import District
@@ -47,6 +51,7 @@ class RealNameFacts(Protocol):
 
 Check = Callable[[Plan, ApplicationInfo, date], str | None]
 Describe = Callable[[Plan], str | None]
+Reread = Callable[[Plan, str], list[str]]  # a text's phrases that disagree with the plan
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,8 @@ class Rule:
     describe: Describe  # None when the plan does not set the condition
     fields: tuple[str, ...]  # the plan's fields that set it
     basis: Basis = Basis.DECLARED
+    label: str = ""  # what the condition is about, in staff's words (年龄条件)
+    reread: Reread | None = None  # finds what a 公告's free text says about it
 
     @property
     def from_id(self) -> bool:
@@ -239,14 +246,49 @@ def _family_size_rule(plan: Plan) -> str | None:
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("age", age, _age_range, ("min_age", "max_age"), basis=Basis.REAL_NAME),
-    Rule("hukou", hukou, _hukou_rule, ("hukou_requirement",)),
-    Rule("no_home", no_home, _no_home_rule, ("requires_no_home",)),
-    Rule("contributions", contributions, _contributions_rule, ("min_contribution_months",)),
-    Rule("education", education, _education_rule, ("min_education",)),
-    Rule("graduation", graduation, _graduation_rule, ("max_years_since_graduation",)),
-    Rule("employer_district", employer_district, _employer_district_rule, ("employer_districts",)),
-    Rule("family_size", family_size, _family_size_rule, ("max_family_size",)),
+    Rule(
+        "age",
+        age,
+        _age_range,
+        ("min_age", "max_age"),
+        basis=Basis.REAL_NAME,
+        label="年龄",
+        reread=announcement_wording.age,
+    ),
+    Rule("hukou", hukou, _hukou_rule, ("hukou_requirement",), label="户籍"),
+    Rule(
+        "no_home",
+        no_home,
+        _no_home_rule,
+        ("requires_no_home",),
+        label="本市住房",
+        reread=announcement_wording.no_home,
+    ),
+    Rule(
+        "contributions",
+        contributions,
+        _contributions_rule,
+        ("min_contribution_months",),
+        label="社保或个税缴纳",
+        reread=announcement_wording.contributions,
+    ),
+    Rule("education", education, _education_rule, ("min_education",), label="学历"),
+    Rule(
+        "graduation",
+        graduation,
+        _graduation_rule,
+        ("max_years_since_graduation",),
+        label="毕业年限",
+    ),
+    Rule(
+        "employer_district",
+        employer_district,
+        _employer_district_rule,
+        ("employer_districts",),
+        label="工作单位所在区",
+        reread=announcement_wording.employer_district,
+    ),
+    Rule("family_size", family_size, _family_size_rule, ("max_family_size",), label="家庭人数"),
 )
 
 # Every plan field a rule reads: what a cached page must capture to screen without the plan row.
@@ -256,6 +298,30 @@ PLAN_FIELDS: tuple[str, ...] = tuple(name for rule in RULES for name in rule.fie
 def published(plan: Plan) -> list[str]:
     """The plan's screening conditions in public words, in the order they are screened."""
     return [text for rule in RULES if (text := rule.describe(plan))]
+
+
+@dataclass(frozen=True)
+class Contradiction:
+    """What a 公告's free text says about a condition, against what the plan sets."""
+
+    quotes: tuple[str, ...]  # the text's words
+    label: str
+    published: str | None  # the generated sentence; None when the plan does not set it
+
+    def __str__(self) -> str:
+        written = "、".join(f"“{quote}”" for quote in self.quotes)
+        if self.published:
+            return f"正文写有{written}，而计划的{self.label}条件是：{self.published}"
+        return f"正文写有{written}，而计划没有设置{self.label}条件，登记时不按此筛选。"
+
+
+def contradictions(plan: Plan, text: str) -> list[Contradiction]:
+    """Where an announcement's text names a condition otherwise than the plan sets it."""
+    return [
+        Contradiction(tuple(quotes), rule.label, rule.describe(plan))
+        for rule in RULES
+        if rule.reread and (quotes := rule.reread(plan, text))
+    ]
 
 
 def failures(*, plan: Plan, info: ApplicationInfo, today: date) -> list[Failure]:

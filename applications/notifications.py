@@ -43,9 +43,11 @@ def notify_decision(registration: Registration) -> None:
     decision's transaction."""
     text = decision_text(registration)
     if text:
+        # 审核中 is filed as what it is: the start of the review, not its result.
+        reviewing = registration.progress == Progress.REVIEWING
         queue_text(
             phone=registration.applicant.phone.as_e164,
             text=text,
-            kind=Kind.DECISION,
+            kind=Kind.REVIEWING if reviewing else Kind.DECISION,
             reference=registration.number,
         )

@@ -21,6 +21,7 @@ class OutboxMessage(models.Model):
     class Kind(models.TextChoices):
         CODE = "code", "验证码"
         REGISTRATION = "registration", "登记成功"
+        REVIEWING = "reviewing", "进入审核"  # 审核中: not a result yet
         DECISION = "decision", "审核结果"
         DRAW = "draw", "摇号结果"
         PHONE_CHANGE = "phone_change", "更改手机号码"
@@ -69,4 +70,6 @@ class OutboxMessage(models.Model):
 
     @property
     def masked_phone(self) -> str:
-        return f"{self.phone[:-8]}****{self.phone[-4:]}" if len(self.phone) > 8 else self.phone
+        """138****8000 for a mainland number, as admin shows phones elsewhere."""
+        phone = self.phone.removeprefix("+86") if len(self.phone) == 14 else self.phone
+        return f"{phone[:-8]}****{phone[-4:]}" if len(phone) > 8 else phone

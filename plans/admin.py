@@ -1,18 +1,30 @@
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Count, Exists, OuterRef, QuerySet
-from django.http import HttpRequest
-from django.urls import URLPattern, reverse
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.views.decorators.http import require_POST
 
-from plans.models import Announcement, AnnouncementAttachment, Plan, PlanProject
+from plans.models import (
+    Announcement,
+    AnnouncementAttachment,
+    Plan,
+    PlanProject,
+    render_announcement,
+)
 from projects.models import District
 from rentcenter import pagecache, pdfs
 from rentcenter.adminforms import LabelledDateTimes, LabelledTabularInline
@@ -38,6 +50,23 @@ PLAN_PANELS: dict[str, PlanPanel] = {}
 
 def add_plan_panel(panel: PlanPanel) -> None:
     PLAN_PANELS[panel.name] = panel
+
+
+# What a higher app finds in an announcement's text that its plan's rules contradict, as
+# sentences for staff: applications reads the text with the screening's own rules
+# (eligibility.contradictions) and adds its check from its admin module.
+AnnouncementCheck = Callable[[Plan, str], list[str]]
+ANNOUNCEMENT_CHECKS: dict[str, AnnouncementCheck] = {}
+
+
+def add_announcement_check(name: str, check: AnnouncementCheck) -> None:
+    ANNOUNCEMENT_CHECKS[name] = check
+
+
+def announcement_contradictions(plan: Plan | None, text: str) -> list[str]:
+    if plan is None:
+        return []
+    return [sentence for check in ANNOUNCEMENT_CHECKS.values() for sentence in check(plan, text)]
 
 
 class PlanProjectFormSet(forms.BaseInlineFormSet):
@@ -148,6 +177,17 @@ class PlanAdmin(LabelledDateTimes, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Plan]:
         return super().get_queryset(request).annotate(project_total=Count("plan_projects"))
 
+    def save_model(self, request: HttpRequest, obj: Plan, form, change: bool) -> None:
+        """Changed conditions can leave a 公告's text behind them: staff are told which."""
+        super().save_model(request, obj, form, change)
+        for announcement in obj.announcements.all() if change else ():
+            for sentence in announcement_contradictions(obj, announcement.body):
+                self.message_user(
+                    request,
+                    f"配租公告“{announcement.title}”的正文与登记条件不一致：{sentence}",
+                    messages.WARNING,
+                )
+
     @admin.display(description="登记状态")
     def registration_state_badge(self, obj: Plan) -> str:
         if obj.status == Plan.Status.DRAFT:
@@ -231,8 +271,67 @@ class AttachmentInline(LabelledTabularInline):
     extra = 0
 
 
+class AnnouncementForm(forms.ModelForm):
+    """添加配租公告 from a plan's page (?plan=) shows that plan's conditions beside the text at
+    once: the panel reads the plan from the instance, which the initial choice fills here."""
+
+    class Meta:
+        model = Announcement
+        fields = ("plan", "title", "body", "published_at")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        chosen = self.initial.get("plan")
+        if chosen is None or self.instance.plan_id is not None:
+            return
+        plan = Plan.objects.filter(pk=chosen).first() if str(chosen).isdigit() else None
+        if plan is None:  # ?plan=abc made the plan picker's query fail (a 500)
+            del self.initial["plan"]
+        else:
+            self.instance.plan = plan
+
+
+def announcement_check(plan: Plan | None, body: str, announcement_id: int | None) -> SafeString:
+    """The panel beside the text: the conditions the 公告 page prints for the plan (from the
+    screening, as the page does), the text's contradictions, and 预览公开页面."""
+    preview_url = reverse("admin:plans_announcement_preview")
+    context = {
+        "plan": plan,
+        "contradictions": announcement_contradictions(plan, body),
+        "preview_url": f"{preview_url}?announcement={announcement_id}"
+        if announcement_id
+        else preview_url,
+    }
+    return render_to_string("admin/plans/announcement/check.html", context)
+
+
+@dataclass(frozen=True)
+class AnnouncementPreview:
+    """An announcement not saved yet, as plans/announcement.html reads one."""
+
+    pk: int
+    title: str
+    published_at: datetime
+    body: str
+    attachments: object  # what `.all` gives the page: the saved announcement's, or none
+
+    @property
+    def body_html(self) -> SafeString:
+        return render_announcement(self.body)
+
+
 @admin.register(Announcement)
 class AnnouncementAdmin(LabelledDateTimes, admin.ModelAdmin):
+    """配租公告. Beside the text staff write, the conditions the page will print under it
+    and a warning where the text says otherwise (issue 16: "年满18周岁" above a generated
+    "18 至 35 周岁"); saving is never refused for it. With JavaScript the panel follows the
+    typing (static/js/announcement_admin.js); 预览公开页面 shows the unsaved 公告 as the public
+    page will, in a new tab, with or without JavaScript."""
+
+    class Media:
+        js = ["js/announcement_admin.js"]
+
+    form = AnnouncementForm
     list_display = ("title", "plan", "published_at")
     list_filter = ("plan",)
     list_select_related = ("plan",)
@@ -240,3 +339,74 @@ class AnnouncementAdmin(LabelledDateTimes, admin.ModelAdmin):
     date_hierarchy = "published_at"
     autocomplete_fields = ("plan",)
     inlines = [AttachmentInline]
+    fieldsets = [(None, {"fields": ("plan", "title", ("body", "rules_check"), "published_at")})]
+    readonly_fields = ("rules_check",)
+
+    @admin.display(description="公告页的登记条件")
+    def rules_check(self, obj: Announcement) -> SafeString:
+        return announcement_check(obj.plan if obj.plan_id else None, obj.body or "", obj.pk)
+
+    def save_model(self, request: HttpRequest, obj: Announcement, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        for sentence in announcement_contradictions(obj.plan, obj.body):
+            self.message_user(request, f"公告正文与登记条件不一致：{sentence}", messages.WARNING)
+
+    def get_urls(self) -> list[URLPattern]:
+        urls = [
+            path(
+                "check/",
+                self.admin_site.admin_view(self.check_view),
+                name="plans_announcement_check",
+            ),
+            path(
+                "preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="plans_announcement_preview",
+            ),
+        ]
+        return [*urls, *super().get_urls()]
+
+    def _posted(self, request: HttpRequest) -> tuple[Plan | None, str]:
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise PermissionDenied
+        plan_id = request.POST.get("plan", "")
+        plan = Plan.objects.filter(pk=plan_id).first() if plan_id.isdigit() else None
+        return plan, request.POST.get("body", "")
+
+    def _editing(self, request: HttpRequest) -> Announcement | None:
+        """The saved announcement the form edits (?announcement=), if the user may see it."""
+        announcement_id = request.GET.get("announcement", "")
+        if not announcement_id.isdigit():
+            return None
+        return self.get_queryset(request).filter(pk=announcement_id).first()
+
+    @method_decorator(require_POST)
+    def check_view(self, request: HttpRequest) -> HttpResponse:
+        """The panel for what is in the form now (the script posts the plan and the text)."""
+        plan, body = self._posted(request)
+        editing = self._editing(request)
+        return HttpResponse(announcement_check(plan, body, editing.pk if editing else None))
+
+    @method_decorator(require_POST)
+    def preview_view(self, request: HttpRequest) -> HttpResponse:
+        """The 公告 page as the public will see it, with the form's unsaved text."""
+        plan, body = self._posted(request)
+        if plan is None:
+            context = {**self.admin_site.each_context(request), "title": "预览公开页面"}
+            return TemplateResponse(request, "admin/plans/announcement/no_plan.html", context)
+        editing = self._editing(request)
+        preview = AnnouncementPreview(
+            pk=editing.pk if editing else 0,
+            title=request.POST.get("title", "").strip() or "（未填写公告标题）",
+            published_at=timezone.now(),
+            body=body,
+            attachments=editing.attachments if editing else AnnouncementAttachment.objects.none(),
+        )
+        context = {
+            "plan": plan,
+            "announcements": [preview],
+            "offerings": plan.plan_projects.select_related("project"),
+            "preview": True,
+            "contradictions": announcement_contradictions(plan, body),
+        }
+        return TemplateResponse(request, "plans/announcement.html", context)

@@ -8,6 +8,7 @@ applying the EXIF orientation, so no metadata (GPS position, camera serial) surv
 """
 
 import io
+import re
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -56,15 +57,29 @@ def strict_decoding() -> Iterator[None]:
         ImageFile.LOAD_TRUNCATED_IMAGES = tolerant
 
 
-def open_image(file: IO[bytes], *, formats: frozenset[str] = PHOTO_FORMATS) -> Image.Image:
-    """Return the fully decoded image, or raise ValidationError with a message for the user."""
+def open_image(
+    file: IO[bytes],
+    *,
+    formats: frozenset[str] = PHOTO_FORMATS,
+    max_jpeg_pixels: int = MAX_PIXELS,
+    draft_side: int | None = None,
+) -> Image.Image:
+    """Return the fully decoded image, or raise ValidationError with a message for the user.
+
+    With `draft_side`, a JPEG larger than needed for that longest side is decoded at 1/2, 1/4
+    or 1/8 of its size (libjpeg's scaled decoding: never less than `draft_side`), so a JPEG may
+    declare up to `max_jpeg_pixels` and still be held in memory at MAX_PIXELS at most."""
     allowed = "、".join(FORMAT_NAMES.get(name, name) for name in sorted(formats))
     not_an_image = ValidationError(
         f"文件不是有效的图片，请上传 {allowed} 格式的照片。", code="invalid_image"
     )
-    too_many_pixels = ValidationError(
-        "图片尺寸过大，请上传 4000 万像素以内的照片。", code="too_many_pixels"
-    )
+
+    def too_many_pixels(limit: int = MAX_PIXELS) -> ValidationError:
+        return ValidationError(
+            f"图片尺寸过大，请上传 {pixels_in_words(limit)}像素以内的照片。",
+            code="too_many_pixels",
+        )
+
     file.seek(0)
     try:
         with warnings.catch_warnings(), strict_decoding():
@@ -74,21 +89,103 @@ def open_image(file: IO[bytes], *, formats: frozenset[str] = PHOTO_FORMATS) -> I
                 if probe.format not in formats:
                     raise not_an_image
                 width, height = probe.size
-                if width * height > MAX_PIXELS:
-                    raise too_many_pixels
+                scaled = probe.format == "JPEG" and draft_side is not None
+                limit = max_jpeg_pixels if scaled else MAX_PIXELS
+                if width * height > limit:
+                    raise too_many_pixels(limit)
                 probe.verify()
             file.seek(0)
             image = Image.open(file)
+            if scaled:
+                image.draft(image.mode, (draft_side, draft_side))
+                if image.size[0] * image.size[1] > MAX_PIXELS:
+                    raise too_many_pixels(limit)
             image.load()
     except ValidationError:
         raise
     except Image.DecompressionBombError:
-        raise too_many_pixels from None
+        raise too_many_pixels() from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise not_an_image from None
     finally:
         file.seek(0)
     return image
+
+
+def outside_pixels(content: bytes) -> bytes:
+    """An image file without its compressed pixels: the headers, metadata, comments and anything
+    after its end, where a polyglot hides markup. Compressed pixels look random, so searching
+    them for a tag refused about one 12 MB phone photo in a thousand for a chance "<svg ".
+    A file whose structure cannot be followed is returned whole: searched all through."""
+    if content.startswith(b"\xff\xd8"):
+        return _jpeg_outside_scans(content) or content
+    if content.startswith(b"\x89PNG\r\n\x1a\n"):
+        return _png_outside_idat(content) or content
+    return content
+
+
+# More segments or chunks than a real photo has is not followed (made-up files of tiny
+# segments would cost seconds of a worker); such a file is searched whole instead.
+MAX_SEGMENTS = 4096
+_FILL = re.compile(rb"\xff+")
+_MARKER_AFTER_SCAN = re.compile(rb"\xff[^\x00\xd0-\xd7]")
+
+
+def _jpeg_outside_scans(content: bytes) -> bytes | None:
+    """Every marker segment of a JPEG, and what follows its end (EOI), without the entropy-coded
+    data after each start of scan (ITU T.81 B.1.1: 0xFF in that data is followed by 0x00 or a
+    restart marker, so the next 0xFF with anything else is the next marker)."""
+    kept = [content[:2]]
+    at = 2
+    for _ in range(MAX_SEGMENTS):
+        fill = _FILL.match(content, at)
+        if fill is None or fill.end() >= len(content):
+            return None
+        at = fill.end() - 1  # the last 0xFF of any fill bytes, then the marker
+        marker = content[at + 1]
+        if marker == 0xD9:  # end of image: everything after it is kept
+            kept.append(content[at:])
+            return b"".join(kept)
+        if marker == 0x01 or 0xD0 <= marker <= 0xD7:  # no length
+            at += 2
+            continue
+        length = int.from_bytes(content[at + 2 : at + 4], "big")
+        if length < 2 or at + 2 + length > len(content):
+            return None
+        kept.append(content[at : at + 2 + length])
+        at += 2 + length
+        if marker == 0xDA:  # start of scan: skip the compressed pixels to the next marker
+            following = _MARKER_AFTER_SCAN.search(content, at)
+            if following is None:
+                return None
+            at = following.start()
+    return None  # no end of image, or too many segments
+
+
+def _png_outside_idat(content: bytes) -> bytes | None:
+    """Every chunk of a PNG (ISO/IEC 15948 §5.3) but the data of its IDAT chunks, and what
+    follows IEND."""
+    kept = [content[:8]]
+    at = 8
+    for _ in range(MAX_SEGMENTS * 4):  # IDAT chunks of 8 KB: 128 MB of pixels
+        if at + 8 > len(content):
+            return None
+        length = int.from_bytes(content[at : at + 4], "big")
+        kind = content[at + 4 : at + 8]
+        end = at + 12 + length
+        if end > len(content):
+            return None
+        kept.append(content[at : at + 8] if kind == b"IDAT" else content[at:end])
+        at = end
+        if kind == b"IEND":
+            kept.append(content[at:])
+            return b"".join(kept)
+    return None
+
+
+def pixels_in_words(count: int) -> str:
+    """40_000_000 → "4000 万", 160_000_000 → "1.6 亿"."""
+    return f"{count / 100_000_000:g} 亿" if count >= 100_000_000 else f"{count // 10_000} 万"
 
 
 def upright(image: Image.Image) -> Image.Image:

@@ -550,6 +550,8 @@ DATE_FORMAT = "Y年n月j日"
 DATETIME_FORMAT = "Y年n月j日 H:i"
 USE_I18N = True
 USE_TZ = True
+# Admin's words as staff read them, before Django's own catalogue (locale/zh_Hans: issue 16).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 
 # Static files and uploads ----------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.utils.html import format_html
 
 from accounts.views import dev_sms
 from rentcenter import health, media
@@ -9,7 +10,14 @@ from rentcenter import health, media
 handler500 = "rentcenter.outage.server_error"
 handler400 = "rentcenter.outage.bad_request"
 
-admin.site.site_header = "保障性租赁住房专项配租平台 · 管理"
+# The name breaks between its phrases, never inside one: a narrow login box left "台" alone on
+# the second line (issue 16). Each phrase is an inline block (static/css/admin.css).
+admin.site.site_header = format_html(
+    '<span class="phrase">{}</span><span class="phrase">{}</span> <span class="phrase">{}</span>',
+    "保障性租赁住房",
+    "专项配租平台 ·",
+    "管理",
+)
 admin.site.site_title = "配租平台管理"
 admin.site.index_title = "管理首页"
 

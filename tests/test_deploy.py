@@ -205,6 +205,22 @@ def test_the_written_environment_passes_check_deploy(compose, tmp_path):
     assert "System check identified no issues" in checked.stdout
 
 
+def test_nginx_takes_a_posts_worth_of_phone_photos_and_answers_more_in_chinese():
+    """One 上传材料 item's upload (five phone photos at most) fits; beyond the limit nginx
+    answers the site's Chinese page (templates/413.html, written by build_error_pages), which
+    names the limit."""
+    from applications.documents import MAX_DOCUMENT_BYTES
+    from applications.drafts import MAX_FILES_PER_KIND
+
+    conf = (DEPLOY / "nginx.conf").read_text()
+    limit = int(re.search(r"client_max_body_size (\d+)m;", conf).group(1)) * 1024 * 1024
+    assert limit >= MAX_FILES_PER_KIND * MAX_DOCUMENT_BYTES + 1024 * 1024
+    page = re.search(r"error_page 413 /errors/(\S+);", conf).group(1)
+    text = (ROOT / "templates" / page).read_text()
+    assert "上传的文件太大" in text
+    assert f"{limit // (1024 * 1024)}&nbsp;MB" in text
+
+
 def test_nginx_serves_media_with_the_readmes_headers_and_never_private_files():
     conf = (DEPLOY / "nginx.conf").read_text()
     readme = (ROOT / "README.md").read_text()
@@ -218,7 +234,7 @@ def test_nginx_serves_media_with_the_readmes_headers_and_never_private_files():
     ):
         assert line in media_block
         assert line in conf
-    assert "client_max_body_size 40m;" in conf
+    assert "client_max_body_size 110m;" in conf
     assert "return 301 https://$host$request_uri;" in conf
     assert "ssl_certificate /etc/nginx/certs/fullchain.pem;" in conf
     assert "proxy_set_header X-Forwarded-Proto $scheme;" in conf

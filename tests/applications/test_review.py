@@ -11,13 +11,21 @@ from tests.factories import make_staff
 pytestmark = pytest.mark.django_db
 
 
+Kind = OutboxMessage.Kind
+
+
 def decision_texts(registration) -> list[str]:
+    return [text for _, text in texts(registration)]
+
+
+def texts(registration) -> list[tuple[str, str]]:
+    """(kind, text) of the registration's review texts, oldest first."""
     return list(
         OutboxMessage.objects.filter(
-            kind=OutboxMessage.Kind.DECISION, reference=registration.number
+            kind__in=[Kind.REVIEWING, Kind.DECISION], reference=registration.number
         )
         .order_by("pk")
-        .values_list("text", flat=True)
+        .values_list("kind", "text")
     )
 
 
@@ -31,6 +39,16 @@ def test_a_decision_queues_its_text_in_the_same_transaction():
         (True, False),
     ]
     assert "原因：材料不清晰" in decision_texts(registration)[1]
+
+
+def test_the_review_starting_is_filed_apart_from_its_result():
+    """审核中 is not a 审核结果 (issue 16): 短信发送记录's 类别 says which is which."""
+    registration = registered()
+    review.decide(registration, decision="start_review", by=make_staff())
+    review.decide(registration, decision="approve", by=make_staff())
+
+    assert [kind for kind, _ in texts(registration)] == [Kind.REVIEWING, Kind.DECISION]
+    assert Kind.REVIEWING.label == "进入审核"
 
 
 def test_the_model_records_the_decision_and_texts_nobody():

@@ -36,7 +36,7 @@ def test_manager_resends_a_failed_text_from_admin(page: Page) -> None:
     log_in_to_admin(page, manager, "manager-pass-2026")
     page.get_by_role("link", name="短信发送记录").first.click()
     page.get_by_role("link", name="失败", exact=True).click()
-    expect(page.get_by_text("gateway answered 500")).to_be_visible()
+    expect(page.get_by_text("短信平台拒绝发送（返回 500）")).to_be_visible()
     screenshot(page, "outbox-01-failed")
 
     page.locator(f'input[name="_selected_action"][value="{failed.pk}"]').check()

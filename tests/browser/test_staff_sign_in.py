@@ -61,7 +61,7 @@ def test_new_staff_member_sets_up_the_app_then_reaches_admin(page: Page) -> None
     screenshot(page, "staff-03-admin")
 
     # Next time: password, then the code.
-    page.get_by_role("button", name="注销").click()
+    page.get_by_role("button", name="退出").click()
     page.goto("/admin/")
     page.get_by_label("手机号").fill("13800000005")
     page.get_by_label("密码").fill(PASSWORD)

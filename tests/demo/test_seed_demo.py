@@ -13,6 +13,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
+from pytest_django.asserts import assertContains
 
 from accounts.models import User
 from demo.management.commands.seed_demo import DEMO_ACCOUNTS, DEMO_TOTP_SECRET
@@ -116,12 +117,13 @@ def test_demo_site_pages_answer(seeded, client, db):
         assert client.get(floor_plan.get_absolute_url()).status_code == 200
 
 
-@pytest.mark.parametrize(("phone", "password", "group"), DEMO_ACCOUNTS)
+@pytest.mark.parametrize(("phone", "password", "group", "name"), DEMO_ACCOUNTS)
 def test_demo_accounts_log_in_to_admin_with_their_groups(
-    seeded, client, db, phone, password, group
+    seeded, client, db, phone, password, group, name
 ):
     user = User.objects.get(phone=phone)
     assert user.is_staff
+    assert user.staff_name == name
     assert user.is_superuser is (group is None)
     assert [g.name for g in user.groups.all()] == ([group] if group else [])
     response = client.post(
@@ -133,7 +135,7 @@ def test_demo_accounts_log_in_to_admin_with_their_groups(
     code = totp_code(base64.b32decode(DEMO_TOTP_SECRET).hex())
     response = client.post(response.url, {"token": code, "next": "/admin/"})
     assert response.url == "/admin/"
-    assert client.get("/admin/").status_code == 200
+    assertContains(client.get("/admin/"), f"<strong>{name}</strong>", html=True)  # 欢迎，王芳
 
 
 def test_the_readme_prints_the_demo_secret_and_a_way_to_compute_codes():

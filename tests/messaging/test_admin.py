@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
+from messaging.admin import explain_error
 from messaging.models import OutboxMessage
 from rentcenter import sms
 from tests.factories import make_staff
@@ -20,14 +21,52 @@ def make_message(**kw) -> OutboxMessage:
 
 
 def test_staff_see_each_text_with_its_status_and_error(staff_client):
-    make_message(status=Status.FAILED, attempts=8, error="gateway answered 500", reference="PZ1")
+    failed = make_message(
+        status=Status.FAILED, attempts=8, error="gateway answered 500", reference="PZ1"
+    )
     page = staff_client.get(LIST)
     assertContains(page, "短信发送记录")
-    assertContains(page, "+86138****8000")
+    assertContains(page, '<td class="field-masked_phone">138****8000</td>', html=True)
     assertContains(page, "PZ1")
-    assertContains(page, "失败")
-    assertContains(page, "gateway answered 500")
+    assertContains(page, '<td class="field-status_column">失败（已试 8 次）</td>', html=True)
+    assertContains(
+        page, '<td class="field-short_error">短信平台拒绝发送（返回 500）</td>', html=True
+    )
     assertContains(page, "重新发送所选的失败短信")
+    detail = staff_client.get(reverse("admin:messaging_outboxmessage_change", args=[failed.pk]))
+    assertContains(detail, "gateway answered 500")
+
+
+@pytest.mark.parametrize(
+    ("error", "shown"),
+    [
+        ("gateway answered 429", "短信平台拒绝发送（返回 429）"),
+        ("gateway unreachable: timed out", "连接短信平台超时"),
+        (
+            "gateway unreachable: <urlopen error [Errno 110] Connection timed out>",
+            "连接短信平台超时",
+        ),
+        ("gateway unreachable: <urlopen error [Errno 111] Connection refused>", "无法连接短信平台"),
+        ("", "—"),
+    ],
+)
+def test_the_last_error_reads_as_what_went_wrong_not_cut_at_40_characters(error, shown):
+    assert explain_error(error) == shown
+
+
+def test_an_unknown_error_is_shown_up_to_80_characters():
+    shown = explain_error("worker stopped: " + "x" * 200)
+    assert shown.startswith("worker stopped: xxx")
+    assert len(shown) <= 80
+
+
+def test_a_category_is_one_word_and_texts_tried_more_than_once_say_so(staff_client):
+    make_message(status=Status.SENT, attempts=3, reference="PZ-THIRD")
+    make_message(status=Status.PENDING, attempts=0, reference="PZ-WAITING")
+    page = staff_client.get(LIST)
+    assertContains(page, '<td class="field-status_column">已发送（第 3 次）</td>', html=True)
+    assertContains(page, '<td class="field-status_column">待发送</td>', html=True)
+    assertContains(page, '<td class="field-kind">登记成功</td>', html=True)
 
 
 def test_the_list_filters_by_status(staff_client):

@@ -62,12 +62,16 @@ def test_lists_the_project_rents_with_rent_per_square_metre(client, db):
     # 3800 / 38.5 = 98.701…, 5980 / 72.8 = 82.142…
     assertContains(
         response,
-        '<tr><th scope="row">一居室</th><td>38.50</td><td>3800</td><td>98.70</td><td>120</td></tr>',
+        '<tr><th scope="row">一居室</th><td data-label="建筑面积（㎡）">38.50</td>'
+        '<td data-label="月租金（元/月）">3800</td><td data-label="租金单价（元/㎡/月）">98.70</td>'
+        '<td data-label="房源套数">120</td></tr>',
         html=True,
     )
     assertContains(
         response,
-        '<tr><th scope="row">三居室</th><td>72.80</td><td>5980</td><td>82.14</td><td>24</td></tr>',
+        '<tr><th scope="row">三居室</th><td data-label="建筑面积（㎡）">72.80</td>'
+        '<td data-label="月租金（元/月）">5980</td><td data-label="租金单价（元/㎡/月）">82.14</td>'
+        '<td data-label="房源套数">24</td></tr>',
         html=True,
     )
 

@@ -206,10 +206,10 @@ PLANS = [
 ]
 
 DEMO_ACCOUNTS = [
-    # phone, password, role
-    ("13800000000", "admin-demo-2026", None),
-    ("13800000001", "staff-demo-2026", "配租管理员"),
-    ("13800000002", "reviewer-demo-2026", "资格审核员"),
+    # phone, password, role, the name admin shows (欢迎, 操作人)
+    ("13800000000", "admin-demo-2026", None, "系统管理员"),
+    ("13800000001", "staff-demo-2026", "配租管理员", "王芳"),
+    ("13800000002", "reviewer-demo-2026", "资格审核员", "李强"),
 ]
 # The demo staff's authenticator app, printed in README.md so that a developer can add it to any
 # app (or compute codes with the README's one-liner). Demo accounts exist only with DEBUG on.
@@ -233,8 +233,8 @@ class Command(BaseCommand):
         # marks them 已发送 at commit, inside the block).
         with outbox.kept_in_memory(), transaction.atomic():
             if with_accounts:
-                for phone, password, role in DEMO_ACCOUNTS:
-                    seed_account(phone, password, role)
+                for phone, password, role, name in DEMO_ACCOUNTS:
+                    seed_account(phone, password, role, name)
             projects = [seed_project(spec, index) for index, spec in enumerate(PROJECTS)]
             now = timezone.now()
             created = [spec.title for spec in PLANS if seed_plan(spec, projects, now=now)]
@@ -253,7 +253,7 @@ class Command(BaseCommand):
         )
         if with_accounts:
             self.stdout.write("演示账号（手机号 / 密码），用于登录 /admin/：")
-            for phone, password, role in DEMO_ACCOUNTS:
+            for phone, password, role, _ in DEMO_ACCOUNTS:
                 self.stdout.write(f"  {role or '超级管理员'}：{phone} / {password}")
             self.stdout.write(
                 f"  双重验证：在身份验证器应用中添加密钥 {DEMO_TOTP_SECRET}（仅限演示），"
@@ -364,10 +364,13 @@ def write_announcement(announcement: Announcement, spec: DemoPlan, plan: Plan) -
     attachment.save()
 
 
-def seed_account(phone: str, password: str, role: str | None) -> None:
+def seed_account(phone: str, password: str, role: str | None, name: str) -> None:
     user = User.objects.filter(phone=phone).first()
     if user is None:
         user = User.objects.create_user(phone, password, is_staff=True, is_superuser=role is None)
+    if not user.staff_name:
+        user.staff_name = name
+        user.save(update_fields=["staff_name"])
     if role:
         user.groups.add(Group.objects.get(name=role))
     if not staff_otp.has_device(user):
