@@ -1,11 +1,14 @@
-"""Serving uploaded documents to their owner and to reviewers, never by public URL."""
+"""Serving uploaded documents to their owner and to reviewers, never by public URL; each time
+a reviewer opens one, a 查看记录 for its owner (accounts/access_log.py)."""
 
 from urllib.parse import quote
 
 from django.http import FileResponse, Http404, HttpRequest
 from django.views.decorators.http import require_GET
 
+from accounts import access_log
 from applications.access import document_or_404
+from applications.models import Document
 from rentcenter import media
 
 
@@ -34,15 +37,30 @@ def _disposition(filename: str) -> str:
     return f"inline; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
+def _stored_or_404(request: HttpRequest, document_id: int) -> Document:
+    doc = document_or_404(request, document_id)
+    if not doc.has_files:  # past its retention, or its owner closed the account
+        raise Http404
+    return doc
+
+
 @require_GET
 def document(request: HttpRequest, document_id: int) -> FileResponse:
-    doc = document_or_404(request, document_id)
+    doc = _stored_or_404(request, document_id)
+    target = f"{doc.get_kind_display()}（材料编号 {doc.pk}）"
+    access_log.record(
+        request, subject_id=doc.owner_id, action=access_log.Action.DOCUMENT, target=target
+    )
     return _serve(doc.file, filename=doc.original_name)
 
 
 @require_GET
 def thumbnail(request: HttpRequest, document_id: int) -> FileResponse:
-    doc = document_or_404(request, document_id)
+    doc = _stored_or_404(request, document_id)
     if not doc.thumbnail:
         raise Http404
+    # The thumbnails of one applicant's documents are one look (a review page shows them all).
+    access_log.record(
+        request, subject_id=doc.owner_id, action=access_log.Action.DOCUMENT, target="材料缩略图"
+    )
     return _serve(doc.thumbnail, filename=f"thumbnail-{doc.pk}.jpg")
