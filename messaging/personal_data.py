@@ -49,14 +49,17 @@ def collect(texts: QuerySet) -> list[dict[str, object]]:
 
 
 def erase(texts: QuerySet) -> int:
-    """注销账号: the texts already delivered or failed lose their words and their number (the
-    last four digits stay, for a question to 客服); a text still pending is sent first."""
-    finished = list(texts.filter(status__in=FINISHED))
-    for text in finished:
+    """注销账号: the texts lose their words and their number (the last four digits stay, for a
+    question to 客服); one still waiting is not sent any more. How many."""
+    rows = list(texts)
+    for text in rows:
         text.phone = text.masked_phone
         text.text = ERASED_TEXT
-    OutboxMessage.objects.bulk_update(finished, ["phone", "text"], batch_size=1000)
-    return len(finished)
+        if text.status == Status.PENDING:
+            text.status = Status.FAILED
+            text.error = "账号已注销，不再发送。"
+    OutboxMessage.objects.bulk_update(rows, ["phone", "text", "status", "error"], batch_size=1000)
+    return len(rows)
 
 
 def _bodies_past_period(now: datetime) -> QuerySet:

@@ -101,7 +101,11 @@ def test_the_full_number_needs_the_permission_and_a_reason(client, staff, applic
     assert FULL in response.content.decode()
     assert "no-store" in response["Cache-Control"]
     event = AccessEvent.objects.get(action=AccessEvent.Action.FULL_ID_NUMBER)
-    assert (event.subject, event.staff, event.reason) == (applicant, staff, "核对身份证照片与证件号码")
+    assert (event.subject, event.staff, event.reason) == (
+        applicant,
+        staff,
+        "核对身份证照片与证件号码",
+    )
     list_page = client.get("/admin/accounts/user/").content.decode()
     assert FULL not in list_page
 
