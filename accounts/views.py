@@ -65,7 +65,9 @@ def disabled_message() -> str:
 def next_url(request: HttpRequest) -> str:
     """The same-site page to return to (?next= or the form's hidden next), else ""."""
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
+    # A path of this site: anything else ("records", "' OR 1=1") is no page to go back to, and
+    # redirect() would take it for the name of a URL pattern.
+    if candidate.startswith("/") and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate

@@ -172,3 +172,10 @@ def test_records_the_address(client):
     client.force_login(applicant)
     client.post("/accounts/consent/", {"rules": "on"}, REMOTE_ADDR="198.51.100.7")
     assert applicant.consents.get().address == "198.51.100.7"
+
+
+@pytest.mark.parametrize("back", ["records", "' OR '1'='1' --", "//evil.example/"])
+def test_going_on_never_leaves_for_a_made_up_address(client, back):
+    """Found by the bad-input tests: a `next` that is no path was taken for a URL's name (500)."""
+    client.force_login(make_user())
+    assert client.get("/accounts/consent/", {"next": back})["Location"] == "/"
