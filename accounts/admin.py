@@ -191,7 +191,7 @@ class UserAdmin(BaseUserAdmin):
             return "—"
         url = reverse("admin:accounts_user_id_number", args=[user.pk])
         return format_html(
-            '{} <a href="{}">查看完整号码（需填写原因）</a>', user.masked_id_number, url
+            '{} <a class="reveal-link" href="{}">查看完整号码（需填写原因）</a>', user.masked_id_number, url
         )
 
     @admin.display(description="已实名", boolean=True)
@@ -344,6 +344,22 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class DepartmentFilter(admin.SimpleListFilter):
+    """所属部门 as recorded; events of staff without a department are listed under 未填写."""
+
+    title = "所属部门"
+    parameter_name = "department"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
+        names = AccessEvent.objects.order_by("department").values_list("department", flat=True)
+        return [(name or "-", name or "未填写") for name in names.distinct()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value():
+            return queryset.filter(department="" if self.value() == "-" else self.value())
+        return queryset
+
+
 @admin.register(AccessEvent)
 class AccessEventAdmin(ReadOnlyAdmin):
     """查看记录, the whole trail: for superusers only, to read and to export for audits."""
@@ -359,7 +375,7 @@ class AccessEventAdmin(ReadOnlyAdmin):
         "subject",
         "address",
     ]
-    list_filter = ["action", "department"]
+    list_filter = ["action", DepartmentFilter]
     list_select_related = ["staff", "subject"]
     search_fields = ["staff_number", "staff__phone", "subject__phone", "target", "reason"]
     search_help_text = "按工号、手机号、查看内容或原因搜索"

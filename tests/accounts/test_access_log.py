@@ -249,3 +249,12 @@ def test_superusers_export_the_trail_for_audits(superuser_client, staff_client, 
     assert rows[1][1:3] == ["R0201", "资格审核科"]
     assert "核对身份证照片与号码" in rows[1]
     assert len(rows) == 2
+
+
+def test_the_trail_filters_by_department(superuser_client, staff_client, registration):
+    look(staff_client, registration, "account")  # 资格审核科
+    look(superuser_client, registration, "document")  # 信息技术部
+    page = superuser_client.get("/admin/accounts/accessevent/?department=资格审核科")
+    html = page.content.decode()
+    assert "R0201" in html
+    assert "A0001" not in html.split("</thead>", 1)[1]

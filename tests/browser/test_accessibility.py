@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Page
 
+from accounts import consent
 from applications.registration import register
 from rentcenter.display import ELDER_COOKIE
 from tests.browser.accounts_steps import log_in_as
@@ -37,6 +38,8 @@ def journey_pages() -> dict[str, list[str]]:
         projects=[catalog.project], title="2026年第五批保障性租赁住房专项配租计划"
     )
     make_info(applicant, other_plan)
+    first_time = make_user(consented=False)
+    consent.record(user=first_time, kinds=[consent.Kind.RULES], address=None)
     return {
         "anonymous": [
             "/",
@@ -46,8 +49,12 @@ def journey_pages() -> dict[str, list[str]]:
             reverse("accounts:login"),
             reverse("accounts:register"),
             reverse("admin:login"),
+            reverse("privacy:rules"),
+            reverse("privacy:closed"),
         ],
         "new": [reverse("accounts:profile")],  # 实名 form
+        "first-time": [reverse("accounts:profile")],  # the separate consent before 实名
+        "unconsented": [reverse("accounts:consent")],  # asked to agree to the rules
         "applicant": [
             reverse("accounts:profile"),
             reverse("applications:fill", args=[plan.pk]),
@@ -55,6 +62,9 @@ def journey_pages() -> dict[str, list[str]]:
             reverse("applications:register", args=[other_plan.pk]),
             reverse("applications:records"),
             reverse("applications:record", args=[registration.number]),
+            reverse("accounts:access_events"),
+            reverse("privacy:export"),
+            reverse("privacy:close"),  # refused: the registration's window is open
         ],
         "staff": [
             reverse("admin:index"),
@@ -62,9 +72,13 @@ def journey_pages() -> dict[str, list[str]]:
             reverse("admin:plans_plan_change", args=[plan.pk]),
             reverse("admin:applications_registration_changelist"),
             reverse("admin:applications_registration_change", args=[registration.pk]),
+            reverse("admin:applications_registration_id_number", args=[registration.pk]),
+            reverse("admin:accounts_accessevent_changelist"),
         ],
         "_users": {
             "new": make_user(),
+            "first-time": first_time,
+            "unconsented": make_user(consented=False),
             "applicant": applicant,
             "staff": make_staff(superuser=True),
         },
@@ -93,4 +107,4 @@ def test_every_page_of_the_journeys_passes_axe(page: Page, variant: str) -> None
                 assert page.locator("html.elder").count() == 1, url
             assert_accessible(page, f"{url} ({who}, {variant})")
             checked.append(url)
-    assert len(checked) == 19
+    assert len(checked) == 28
