@@ -190,9 +190,8 @@ class UserAdmin(BaseUserAdmin):
         if not user.id_number_encrypted:
             return "—"
         url = reverse("admin:accounts_user_id_number", args=[user.pk])
-        return format_html(
-            '{} <a class="reveal-link" href="{}">查看完整号码（需填写原因）</a>', user.masked_id_number, url
-        )
+        link = '{} <a class="reveal-link" href="{}">查看完整号码（需填写原因）</a>'
+        return format_html(link, user.masked_id_number, url)
 
     @admin.display(description="已实名", boolean=True)
     def has_real_name_column(self, user: User) -> bool:
