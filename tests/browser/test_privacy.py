@@ -7,6 +7,7 @@ import json
 import re
 import zipfile
 
+from django.contrib.auth.models import Permission
 from django.test import override_settings
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
@@ -71,6 +72,7 @@ def test_consent_a_reviewers_look_my_data_and_closing(page: Page, browser: Brows
 
     # A reviewer opens the registration and one of its documents.
     reviewer = make_staff(group="资格审核员", staff_number="R0201", department="资格审核科")
+    reviewer.user_permissions.add(Permission.objects.get(codename="view_full_id_number"))
     staff_context = browser.new_context(viewport=DESKTOP, locale="zh-CN", base_url=page.url)
     staff_page = staff_context.new_page()
     try:
@@ -79,10 +81,16 @@ def test_consent_a_reviewers_look_my_data_and_closing(page: Page, browser: Brows
         with staff_page.expect_popup() as opened:
             staff_page.locator("#documents a").first.click()
         assert opened.value.url.endswith("/")
+        # The full number, after saying why.
+        staff_page.get_by_role("link", name="查看完整号码（需填写原因）").click()
+        staff_page.get_by_label("查看原因").fill("核对身份证照片与填报的证件号码")
+        screenshot(staff_page, "issue18-reveal-id")
+        staff_page.get_by_role("button", name="查看完整号码").click()
+        expect(staff_page.get_by_text(number)).to_be_visible()
     finally:
         staff_context.close()
     actions = set(AccessEvent.objects.filter(subject=applicant).values_list("action", flat=True))
-    assert actions == {"application", "document"}
+    assert actions == {"application", "document", "full_id_number"}
 
     # The applicant sees who looked: a staff number and a department.
     page.goto("/accounts/profile/")
