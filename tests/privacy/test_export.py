@@ -252,6 +252,7 @@ def test_it_expires(client, captcha_test_mode, now):
     url = reverse("privacy:export_download", args=[export.token])
     assert "下载压缩包" in client.get(PAGE).content.decode()
     with time_machine.travel(export.expires_at + timedelta(seconds=1), tick=False):
+        client.logout()
         client.force_login(one)  # a week later: signed in again
         assert client.get(url).status_code == 404
         assert "下载压缩包" not in client.get(PAGE).content.decode()
