@@ -89,7 +89,7 @@ def reveal_id_number(
 ) -> HttpResponse:
     """查看完整证件号码: the reason first, then the number once, and a 查看记录 with that reason.
     For staff holding accounts.view_full_id_number; the page is never cached."""
-    if not request.user.has_perm(FULL_ID):
+    if not (request.user.has_perm(FULL_ID) and model_admin.has_view_permission(request)):
         raise PermissionDenied
     if not number:
         raise Http404
@@ -240,7 +240,7 @@ class UserAdmin(BaseUserAdmin):
 
     def change_view(self, request: HttpRequest, object_id: str, *args, **kwargs):
         user = self.get_object(request, unquote(object_id))
-        if user is not None and request.method == "GET":
+        if request.method == "GET" and user and self.has_view_or_change_permission(request, user):
             access_log.record(
                 request, subject_id=user.pk, action=access_log.Action.ACCOUNT, target="账号信息"
             )

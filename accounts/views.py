@@ -323,7 +323,7 @@ def consent_page(request: HttpRequest) -> HttpResponse:
     if not needed:
         consent.remember(request.session, request.user)
         return redirect(next_url(request) or settings.LOGIN_REDIRECT_URL)
-    form = ConsentForm(request.POST or None, needed=needed)
+    form = ConsentForm(request.POST if request.method == "POST" else None, needed=needed)
     if form.is_valid():
         consent.record(user=request.user, kinds=form.agreed, address=client_address(request))
         consent.remember(request.session, request.user)

@@ -177,7 +177,7 @@ class RegistrationAdmin(admin.ModelAdmin):
         if registration is None:
             raise Http404
         info = registration.info
-        if request.method == "GET":
+        if request.method == "GET" and self.has_view_permission(request, registration):
             access_log.record(
                 request,
                 subject_id=registration.applicant_id,
@@ -396,7 +396,7 @@ class ApplicationInfoAdmin(admin.ModelAdmin):
         info = self.get_object(request, unquote(object_id))
         if info is None:
             raise Http404
-        if request.method == "GET":
+        if request.method == "GET" and self.has_view_permission(request, info):
             access_log.record(
                 request,
                 subject_id=info.applicant_id,

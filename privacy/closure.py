@@ -57,7 +57,10 @@ def close_account(*, user: User, now: datetime) -> User:
             raise ClosureRefused(reasons)
         phone = account.phone.as_e164
         texts_data.erase(texts_of(account))
-        for export in DataExport.objects.filter(user=account).exclude(file=""):
+        # Ready ZIPs go; one still being made is never made (privacy/tasks.py).
+        for export in DataExport.objects.filter(user=account).exclude(
+            status=DataExport.Status.EXPIRED
+        ):
             export.delete_file()
         for room in reversed(ROOMS):
             room.erase(account, now=now)

@@ -258,3 +258,14 @@ def test_the_trail_filters_by_department(superuser_client, staff_client, registr
     html = page.content.decode()
     assert "R0201" in html
     assert "A0001" not in html.split("</thead>", 1)[1]
+
+
+def test_no_event_for_a_page_the_staff_member_may_not_open(registration):
+    """A staff member without the view permission is refused the page: no look, no event."""
+    outsider = make_staff(staff_number="X0001")
+    outsider.user_permissions.add(Permission.objects.get(codename="view_full_id_number"))
+    client = Client()
+    client.force_login(outsider)
+    for kind in ("account", "registration", "info", "full_id_user", "full_id_registration"):
+        assert look(client, registration, kind).status_code == 403, kind
+    assert not AccessEvent.objects.exists()

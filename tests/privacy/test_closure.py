@@ -273,3 +273,14 @@ def test_every_session_of_the_account_ends(client, applicant, captcha_test_mode)
     client.force_login(applicant)
     close_with_code(client)
     assert elsewhere.get("/accounts/profile/")["Location"].startswith("/accounts/login/")
+
+
+def test_a_zip_still_being_made_at_closure_is_never_made(applicant):
+    from privacy.tasks import build_data_export
+
+    waiting = DataExport.objects.create(user=applicant)
+    closure.close_account(user=applicant, now=timezone.now())
+    assert build_data_export.call(waiting.pk) == "skipped"
+    waiting.refresh_from_db()
+    assert waiting.status == DataExport.Status.EXPIRED
+    assert not waiting.file
