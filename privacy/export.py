@@ -53,11 +53,7 @@ def request_export(*, user: User, address: str | None, now: datetime) -> DataExp
 
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).first()
-        recent = list(
-            DataExport.objects.filter(user=user, requested_at__gt=now - WINDOW)
-            .order_by("requested_at")
-            .values_list("requested_at", flat=True)
-        )
+        recent = requested_within(user, now=now)
         if len(recent) >= EXPORTS_PER_DAY:
             again = format_when(recent[-EXPORTS_PER_DAY] + WINDOW)
             raise ExportRefused(
@@ -66,6 +62,15 @@ def request_export(*, user: User, address: str | None, now: datetime) -> DataExp
         export = DataExport.objects.create(user=user, requested_at=now, address=address)
         transaction.on_commit(lambda: build_data_export.enqueue(export.pk), robust=True)
     return export
+
+
+def requested_within(user: User, *, now: datetime) -> list[datetime]:
+    """When the account asked for its exports of the last 24 hours, oldest first."""
+    return list(
+        DataExport.objects.filter(user=user, requested_at__gt=now - WINDOW)
+        .order_by("requested_at")
+        .values_list("requested_at", flat=True)
+    )
 
 
 def personal_data(user: User) -> dict[str, object]:
