@@ -7,10 +7,13 @@ class AccountsConfig(AppConfig):
     verbose_name = "账号"
 
     def ready(self) -> None:
-        from accounts import keys, views
+        from django.contrib.auth.signals import user_logged_in
+
+        from accounts import consent, keys, views
         from rentcenter import crypto, pagecache
 
         pagecache.register_hole(views.ACCOUNT_NAV)
+        user_logged_in.connect(consent.on_login, dispatch_uid="accounts.consent.on_login")
         for holder in keys.HOLDERS:
             crypto.register_holder(holder)
 

@@ -120,6 +120,54 @@ class CodeLoginForm(forms.Form):
         return code
 
 
+# 告知与同意 (accounts/consent.py): boxes left unticked, each an agreement of its own.
+RULES_AGREEMENT = "我已阅读并同意《个人信息处理规则》"
+SENSITIVE_AGREEMENT = "我单独同意平台为上述目的处理上述敏感个人信息"
+
+
+def rules_agreement_field(*, required: bool) -> forms.BooleanField:
+    return forms.BooleanField(
+        label=RULES_AGREEMENT,
+        required=required,
+        error_messages={"required": "请阅读《个人信息处理规则》并勾选同意。"},
+    )
+
+
+class RegisterSendCodeForm(SendCodeForm):
+    """注册's 发送验证短信: the agreement box comes along only to be shown again as ticked."""
+
+    agree = rules_agreement_field(required=False)
+
+
+class RegisterForm(CodeLoginForm):
+    agree = rules_agreement_field(required=True)
+
+
+class CreateAccountForm(forms.Form):
+    """立即注册 after 登录 with a phone that has no account."""
+
+    agree = rules_agreement_field(required=True)
+
+
+class ConsentForm(forms.Form):
+    """What an account must still agree to: the rules, the separate consent, or both, each a
+    box of its own (accounts.consent.missing says which)."""
+
+    def __init__(self, *args: object, needed: list[str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if "rules" in needed:
+            self.fields["rules"] = rules_agreement_field(required=True)
+        if "sensitive" in needed:
+            self.fields["sensitive"] = forms.BooleanField(
+                label=SENSITIVE_AGREEMENT,
+                error_messages={"required": "请勾选单独同意，否则无法进行实名认证和信息填报。"},
+            )
+
+    @property
+    def agreed(self) -> list[str]:
+        return [name for name in self.fields if self.cleaned_data.get(name)]
+
+
 class NewPhoneSendCodeForm(SendCodeForm):
     phone = MobilePhoneField(label="新手机号码")
 

@@ -12,10 +12,16 @@ response that arrives after 登录's would then log the person out.
 
 import time
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import auth, messages
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django_htmx.http import HttpResponseClientRedirect
+
+from accounts import consent
 
 View = Callable[..., HttpResponse]
 
@@ -44,6 +50,14 @@ def confirm_login(request: HttpRequest) -> None:
 def logged_in_recently(request: HttpRequest) -> bool:
     proved_at = max(request.session.get(LOGIN_AT, 0), request.session.get(CONFIRMED_AT, 0))
     return time.time() - proved_at <= RECENT_LOGIN_SECONDS
+
+
+def consent_exempt(view: View) -> View:
+    """Marks a view a signed-in applicant may open before agreeing to the current 个人信息处理规则:
+    the rules themselves, the page asking, logging out, and the rights that need no agreement
+    (downloading one's data, closing the account)."""
+    view.consent_exempt = True
+    return view
 
 
 def sessionless(view: View) -> View:
@@ -79,3 +93,44 @@ class SessionTimeoutMiddleware:
             elif now - seen_at >= SEEN_AT_PRECISION:
                 session[SEEN_AT] = now
         return None
+
+
+class ConsentMiddleware:
+    """A signed-in applicant who has not agreed to the current 个人信息处理规则 (or, holding a
+    verified real name, to its separate consent) is sent to agree before any other page, and
+    comes back after (accounts/consent.py). The answer is kept in the session from the login
+    on: a settled session costs nothing here, not even loading the user.
+
+    Only pages being opened (GET) are held back: a form posted just as the rules changed goes
+    through under the consent given before, so nothing typed is lost; the next page asks."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: View, args: tuple, kwargs: dict
+    ) -> HttpResponse | None:
+        if request.method not in ("GET", "HEAD"):
+            return None
+        if getattr(view, "sessionless", False) or getattr(view, "consent_exempt", False):
+            return None
+        if getattr(request.resolver_match, "namespace", "") == "admin":
+            return None
+        session = request.session
+        if auth.SESSION_KEY not in session or consent.settled(session):
+            return None
+        user = request.user
+        if not user.is_authenticated or consent.remember(session, user):
+            return None
+        from accounts.decorators import return_path  # it imports this module
+
+        url = reverse("accounts:consent")
+        back = return_path(request)
+        if back:
+            url += f"?{urlencode({'next': back})}"
+        if getattr(request, "htmx", False):
+            return HttpResponseClientRedirect(url)
+        return redirect(url)

@@ -68,7 +68,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     Sex = Sex
 
-    phone = PhoneNumberField("手机号", region="CN", unique=True)
+    # NULL once the account is closed (注销): the number is free to sign up again.
+    phone = PhoneNumberField("手机号", region="CN", unique=True, null=True, blank=True)
+    # Since when the account has this phone (NULL: since it was made), so that texts sent to
+    # the number before it was this account's are never shown to it (privacy/export.py).
+    phone_since = models.DateTimeField("手机号绑定时间", null=True, blank=True, editable=False)
     is_staff = models.BooleanField(
         "工作人员", default=False, help_text="可以登录管理后台（配租管理员、资格审核员）。"
     )
@@ -94,6 +98,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text="工作人员在管理后台显示的姓名（欢迎语、操作人、核验人）；申请人无需填写。",
     )
 
+    # What an applicant sees of a staff member who looked at their file (查看记录): a staff
+    # number and a department, never a private name or phone (accounts/access_log.py).
+    staff_number = models.CharField("工号", max_length=20, blank=True)
+    department = models.CharField("所属部门", max_length=50, blank=True)
+
+    # 注销账号 (privacy/closure.py): the row stays, without the person, so that decisions and
+    # the lottery's published entries keep their account.
+    closed_at = models.DateTimeField("注销时间", null=True, blank=True, editable=False)
+
     objects = UserManager()
 
     USERNAME_FIELD = "phone"
@@ -115,15 +128,33 @@ class User(AbstractBaseUser, PermissionsMixin):
                 | (Q(id_number_digest__isnull=False) & ~Q(real_name="")),
                 name="user_verified_has_name_and_number",
             ),
+            # Only a closed account has no phone (an applicant signs in with it).
+            models.CheckConstraint(
+                condition=Q(phone__isnull=False) | Q(closed_at__isnull=False),
+                name="user_without_phone_is_closed",
+            ),
+            models.UniqueConstraint(
+                fields=["staff_number"],
+                condition=~Q(staff_number=""),
+                name="user_staff_number_unique",
+                violation_error_message="该工号已被其他工作人员使用。",
+            ),
         ]
 
     def __str__(self) -> str:
-        """What admin shows for the person: a staff member's name, else 138****0000."""
-        return self.staff_name or self.masked_phone
+        """What admin shows for the person: a staff member's name, else 138****0000; a closed
+        account has no phone left to show."""
+        if self.staff_name:
+            return self.staff_name
+        return self.masked_phone if self.phone else f"已注销账号 {self.pk}"
 
     def get_short_name(self) -> str:
         """Admin's 欢迎，… (its header asks for this before the phone number)."""
         return str(self)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
 
     @property
     def masked_phone(self) -> str:
@@ -178,6 +209,8 @@ class SmsCode(models.Model):
         CHANGE_PHONE = "change_phone", "更改手机号码"
         CONFIRM_PHONE = "confirm_phone", "验证当前手机号"
         STAFF_ENROL = "staff_enrol", "设置管理后台双重验证"
+        EXPORT_DATA = "export_data", "下载我的个人信息"
+        CLOSE_ACCOUNT = "close_account", "注销账号"
 
     phone = PhoneNumberField("手机号", region="CN")
     purpose = models.CharField("用途", max_length=20, choices=Purpose.choices)
@@ -286,3 +319,89 @@ class StaffTOTPDevice(TimestampMixin, ThrottlingMixin, Device):
 
     def get_throttle_factor(self) -> int:
         return getattr(settings, "OTP_TOTP_THROTTLE_FACTOR", 1)
+
+
+# 告知与同意 and 查看记录 (accounts/consent.py, accounts/access_log.py) ----------------------
+
+
+class Consent(models.Model):
+    """One agreement an account gave, to one version of the 个人信息处理规则: the rules as a whole
+    (at sign-up, or when asked again after they changed), or the separate consent to its
+    sensitive personal information (单独同意, 个人信息保护法 art. 29) before 实名认证.
+
+    Rows are only added: a later version is a new row, and what was agreed stays provable.
+    """
+
+    class Kind(models.TextChoices):
+        RULES = "rules", "个人信息处理规则"
+        SENSITIVE = "sensitive", "敏感个人信息单独同意"
+
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="consents", verbose_name="账号"
+    )
+    kind = models.CharField("同意事项", max_length=20, choices=Kind.choices)
+    version = models.PositiveSmallIntegerField("规则版本")
+    given_at = models.DateTimeField("同意时间", default=timezone.now)
+    address = models.GenericIPAddressField("IP 地址", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "同意记录"
+        verbose_name_plural = "同意记录"
+        ordering = ["given_at", "id"]
+        indexes = [models.Index(fields=["user", "kind", "version"], name="consent_user_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} 第 {self.version} 版"
+
+
+class AccessEvent(models.Model):
+    """查看记录: a staff member saw an applicant's personal information (who, when, what, and
+    for a full ID number why). Written only by accounts.access_log.record; admin shows it to
+    superusers and lets nobody add, change or delete it."""
+
+    class Action(models.TextChoices):
+        FULL_ID_NUMBER = "full_id_number", "查看完整证件号码"
+        DOCUMENT = "document", "查看上传材料"
+        ACCOUNT = "account", "查看账号信息"
+        APPLICATION = "application", "查看信息填报"
+        EXPORT = "export", "导出数据"
+
+    subject = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="access_events", verbose_name="被查看的账号"
+    )
+    staff = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name="工作人员"
+    )
+    # As they were at the time: a later transfer does not rewrite who looked.
+    staff_number = models.CharField("工号", max_length=20)
+    department = models.CharField("所属部门", max_length=50, blank=True)
+    action = models.CharField("操作", max_length=20, choices=Action.choices)
+    target = models.CharField("查看内容", max_length=200)
+    reason = models.CharField("查看原因", max_length=200, blank=True)
+    address = models.GenericIPAddressField("IP 地址", null=True, blank=True)
+    at = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "查看记录"
+        verbose_name_plural = "查看记录"
+        ordering = ["-at", "-id"]
+        indexes = [
+            # 谁查看了我的信息: one applicant's latest events.
+            models.Index(fields=["subject", "-at"], name="access_subject_at"),
+            # The trail in admin, newest first, and the purge by age.
+            models.Index(fields=["-at"], name="access_at"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(action="full_id_number") | ~Q(reason=""),
+                name="access_full_id_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff_number} {self.get_action_display()} · {self.target}"
+
+    @property
+    def who(self) -> str:
+        """What the applicant reads: the staff number and department, never a private name."""
+        return f"工号 {self.staff_number}" + (f"（{self.department}）" if self.department else "")

@@ -32,6 +32,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from accounts import consent
 from accounts.idcard import parse_id_number
 from accounts.models import User
 from rentcenter import crypto, ratelimit
@@ -224,11 +225,19 @@ def duplicate_message() -> str:
     )
 
 
+def consent_needed_message() -> str:
+    return "实名认证需要处理您的身份证号码等敏感个人信息，请先阅读并单独同意。"
+
+
 def verify_real_name(*, user: User, name: str, id_number: str) -> User:
     """Check name and number, have the verifier compare them, and record them on `user`.
 
-    Raises ValidationError for a malformed name or number and RealNameRefused for the rest.
+    Nothing is looked at before the account gave the separate consent to its sensitive
+    information (accounts/consent.py). Raises ValidationError for a malformed name or number
+    and RealNameRefused for the rest.
     """
+    if not consent.has_agreed(user, consent.Kind.SENSITIVE):
+        raise RealNameRefused(consent_needed_message())
     name = clean_name(name)
     card = parse_id_number(id_number)
     if user.has_real_name:

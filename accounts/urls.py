@@ -15,6 +15,9 @@ urlpatterns = [
     path("logout/", views.logout, name="logout"),
     path("profile/", views.profile, name="profile"),
     path("profile/real-name/", views.verify_real_name, name="verify_real_name"),
+    path("profile/consent/", views.sensitive_consent, name="sensitive_consent"),
+    path("profile/access/", views.access_events, name="access_events"),
+    path("consent/", views.consent_page, name="consent"),
     path("profile/phone/confirm/", views.confirm_phone, name="confirm_phone"),
     path(
         "profile/phone/confirm/send-code/",

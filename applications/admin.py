@@ -28,7 +28,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from accounts import otp
+from accounts import access_log, otp
+from accounts.admin import FULL_ID, reveal_id_number
 from applications import dashboard, eligibility, review
 from applications.models import (
     ApplicationInfo,
@@ -41,7 +42,6 @@ from plans.admin import PlanPanel, add_announcement_check, add_plan_panel
 from plans.models import Plan
 
 REVIEW = "applications.review_registration"
-FULL_ID = "accounts.view_full_id_number"
 
 
 def masked_name(name: str) -> str:
@@ -151,8 +151,25 @@ class RegistrationAdmin(admin.ModelAdmin):
                 review(self.check_document_view),
                 name="applications_registration_check_document",
             ),
+            path(
+                "<int:pk>/id-number/",
+                review(self.id_number_view),
+                name="applications_registration_id_number",
+            ),
             *super().get_urls(),
         ]
+
+    def id_number_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The full ID number as declared in the registration's 信息填报, after a reason."""
+        registration = get_object_or_404(Registration.objects.select_related("info"), pk=pk)
+        return reveal_id_number(
+            request,
+            self,
+            subject=registration.applicant,
+            number=registration.info.id_number,
+            target=f"配租登记 {registration.number} 的填报信息",
+            back_url=reverse("admin:applications_registration_change", args=[pk]),
+        )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # get_object answers None for an id that is not a number, where the ORM would raise.
@@ -160,6 +177,13 @@ class RegistrationAdmin(admin.ModelAdmin):
         if registration is None:
             raise Http404
         info = registration.info
+        if request.method == "GET" and self.has_view_permission(request, registration):
+            access_log.record(
+                request,
+                subject_id=registration.applicant_id,
+                action=access_log.Action.APPLICATION,
+                target=f"配租登记 {registration.number}（填报信息和上传材料）",
+            )
         checks = {
             check.document_id: check
             for check in registration.document_checks.select_related("checked_by")
@@ -176,7 +200,7 @@ class RegistrationAdmin(admin.ModelAdmin):
             ),
             "household_conflicts": list(registration.household_conflicts()),
             "can_review": request.user.has_perm(REVIEW),
-            "full_id_number": info.id_number if request.user.has_perm(FULL_ID) else "",
+            "can_see_full_id": request.user.has_perm(FULL_ID) and bool(info.id_number_encrypted),
             "reasons": registration.plan.preset_rejection_reasons,
             "verdicts": DocumentCheck.Verdict.choices,
             "Progress": Progress,
@@ -286,6 +310,11 @@ class RegistrationAdmin(admin.ModelAdmin):
 
     @admin.action(description="导出所选登记为 CSV（证件号码已脱敏）")
     def export_csv(self, request, queryset) -> StreamingHttpResponse:
+        access_log.record_export(
+            request,
+            subject_ids=queryset.order_by().values_list("applicant_id", flat=True),
+            target="配租登记列表（CSV，证件号码已脱敏）",
+        )
         rows = registration_rows(
             queryset.select_related("plan", "offering__project", "applicant", "info")
         )
@@ -367,6 +396,13 @@ class ApplicationInfoAdmin(admin.ModelAdmin):
         info = self.get_object(request, unquote(object_id))
         if info is None:
             raise Http404
+        if request.method == "GET" and self.has_view_permission(request, info):
+            access_log.record(
+                request,
+                subject_id=info.applicant_id,
+                action=access_log.Action.APPLICATION,
+                target=f"信息填报 {info.reference} 第 {info.version} 版",
+            )
         versions = ApplicationInfo.objects.filter(
             applicant=info.applicant, plan=info.plan
         ).order_by("version")

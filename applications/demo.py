@@ -12,6 +12,7 @@ from django.db.models.functions import Least
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
+from accounts import consent
 from accounts.idcard import check_character
 from accounts.models import User
 from applications import documents
@@ -116,6 +117,8 @@ def _applicant(phone: str, index: int, dice: random.Random) -> User:
     born = timezone.localdate() - timedelta(days=dice.randint(22 * 366, 34 * 365))
     first17 = f"110105{born:%Y%m%d}{(index * 2 + 1) % 1000:03d}"
     name = dice.choice(SURNAMES) + "".join(dice.sample(GIVEN, 2 if index % 3 else 1))
+    # As sign-up and 基本信息 would have had them: the rules agreed to, the separate consent.
+    consent.record(user=user, kinds=list(consent.Kind), address=None)
     user.set_real_name(
         name=name, id_number=first17 + check_character(first17), verified_at=timezone.now()
     )

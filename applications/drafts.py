@@ -60,7 +60,8 @@ def attached_documents(draft: ApplicationDraft) -> list[Document]:
     if draft.pk:
         return list(draft.documents.all())
     if draft.prefilled_from_id:
-        return list(draft.prefilled_from.documents.all())
+        # Files past their retention are not offered again: the applicant uploads anew.
+        return list(draft.prefilled_from.documents.with_files())
     return []
 
 
@@ -256,7 +257,7 @@ def _save(draft: ApplicationDraft) -> None:
     with transaction.atomic():
         draft.save()
         if draft.prefilled_from_id:
-            draft.documents.set(draft.prefilled_from.documents.all())
+            draft.documents.set(draft.prefilled_from.documents.with_files())
 
 
 def _fields_of(info: ApplicationInfo) -> dict[str, str]:

@@ -94,6 +94,10 @@ class DocumentQuerySet(models.QuerySet["Document"]):
         )
         return self.filter(models.Exists(in_review))
 
+    def with_files(self) -> "DocumentQuerySet":
+        """Documents whose files are still stored (not past their retention, not erased)."""
+        return self.filter(files_deleted_at__isnull=True)
+
 
 class Document(models.Model):
     """An uploaded proof (证件证明照片或 PDF), stored privately under a random name.
@@ -119,6 +123,9 @@ class Document(models.Model):
     size = models.PositiveIntegerField("大小（字节）")
     sha256 = models.CharField("SHA-256", max_length=64)
     uploaded_at = models.DateTimeField("上传时间", default=timezone.now)
+    # When the stored files were deleted (保存期满 or 注销账号): the row stays, as the record of
+    # what was submitted and checked, without the picture.
+    files_deleted_at = models.DateTimeField("文件删除时间", null=True, blank=True)
 
     objects = DocumentQuerySet.as_manager()
 
@@ -137,6 +144,26 @@ class Document(models.Model):
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+    @property
+    def has_files(self) -> bool:
+        return self.files_deleted_at is None
+
+    def delete_files(self, *, now: datetime) -> None:
+        """Delete the stored file and thumbnail; the row says when and keeps no file name.
+        Storage first: a file deleted whose row then failed to save is found by
+        `manage.py check_documents`, and the next purge writes the row."""
+        for field in (self.file, self.thumbnail):
+            if field:
+                field.storage.delete(field.name)
+        self.file = ""
+        self.thumbnail = ""
+        self.original_name = "已删除"
+        self.sha256 = ""
+        self.files_deleted_at = now
+        self.save(
+            update_fields=["file", "thumbnail", "original_name", "sha256", "files_deleted_at"]
+        )
 
 
 class ApplicationDraft(models.Model):
@@ -273,11 +300,12 @@ class ApplicationInfo(models.Model):
 
     @property
     def id_number(self) -> str:
-        return crypto.decrypt(self.id_number_encrypted)
+        """ "" once erased (注销账号)."""
+        return crypto.decrypt(self.id_number_encrypted) if self.id_number_encrypted else ""
 
     @property
     def masked_id_number(self) -> str:
-        return mask_id_number(self.id_number)
+        return mask_id_number(self.id_number) if self.id_number_encrypted else "（已注销）"
 
     @property
     def documents_in_order(self) -> list[Document]:
@@ -317,11 +345,11 @@ class FamilyMember(models.Model):
 
     @property
     def id_number(self) -> str:
-        return crypto.decrypt(self.id_number_encrypted)
+        return crypto.decrypt(self.id_number_encrypted) if self.id_number_encrypted else ""
 
     @property
     def masked_id_number(self) -> str:
-        return mask_id_number(self.id_number)
+        return mask_id_number(self.id_number) if self.id_number_encrypted else "（已注销）"
 
 
 class Progress(models.TextChoices):
@@ -513,6 +541,16 @@ class Registration(models.Model):
             if refusal := locked.cancel_refusal():
                 raise InvalidTransition(locked.progress, Progress.CANCELLED, refusal)
             locked._move_to(Progress.CANCELLED, by=by)
+        self.refresh_from_db()
+
+    def withdraw(self, *, by: User, reason: str) -> None:
+        """The applicant leaves the plan when closing their account (注销账号) after the window:
+        已登记 → 已取消 with the reason, as 取消登记 would have done while it was open."""
+        with transaction.atomic():
+            locked = self._lock()
+            if locked.progress != Progress.REGISTERED:
+                raise InvalidTransition(locked.progress, Progress.CANCELLED)
+            locked._move_to(Progress.CANCELLED, by=by, reason=reason)
         self.refresh_from_db()
 
     def start_review(self, *, by: User) -> None:

@@ -3,7 +3,8 @@
 Two things the plain worker does not do, and the outbox needs: it runs RQ's scheduler, so a
 retry enqueued with run_after (the outbox's backoff) starts when due; and every
 OUTBOX_SWEEP_SECONDS it enqueues the sweep that finds texts whose task was lost with a killed
-worker (messaging.outbox.requeue_stranded). Several workers each run both: RQ's scheduler
+worker (messaging.outbox.requeue_stranded), and the day's tasks once a day (the retention
+purge: messaging/schedule.py). Several workers each run both: RQ's scheduler
 takes a lock, and the sweep only enqueues rows no one holds.
 """
 
@@ -12,6 +13,8 @@ import logging
 from django.conf import settings
 from django.db import close_old_connections
 from rq import SimpleWorker
+
+from messaging import schedule
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +38,7 @@ class OutboxMixin:
             requeue_stranded_texts.enqueue()
         except Exception:
             logger.exception("The SMS outbox sweep could not be enqueued")
+        schedule.enqueue_daily()
 
 
 class OutboxWorker(OutboxMixin, SimpleWorker):

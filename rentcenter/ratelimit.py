@@ -10,6 +10,7 @@ minute, 1 min for an hour), a refused attempt is taken back and does not prolong
 `Limit.retry_at` says when the next attempt will be allowed.
 """
 
+import ipaddress
 import math
 import time
 from collections.abc import Iterable
@@ -107,3 +108,11 @@ def client_ip(request: HttpRequest) -> str:
         if addresses:
             return addresses[-1]
     return request.META.get("REMOTE_ADDR", "")
+
+
+def client_address(request: HttpRequest) -> str | None:
+    """client_ip as a valid IP address to store (consents, 查看记录), or None."""
+    try:
+        return str(ipaddress.ip_address(client_ip(request)))
+    except ValueError:
+        return None

@@ -112,6 +112,8 @@ INSTALLED_APPS = [
     "plans",
     "applications",
     "lottery",
+    # 个人信息: the applicant's rights over what every room holds (README, "Personal data").
+    "privacy",
     # Demo seeding sits on top of every room (README, "The room order").
     "demo",
     # The site's own management commands (check_documents); it holds no models.
@@ -138,6 +140,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
+    # A signed-in applicant agrees to a new 个人信息处理规则 before going on (accounts/consent.py).
+    "accounts.middleware.ConsentMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -602,6 +606,66 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 
 SUPPORT_PHONE = envstr("SUPPORT_PHONE", "010-81120588")
 SUPPORT_HOURS = envstr("SUPPORT_HOURS", "登记期间早 9 点至 17 点")
+
+# Personal data: retention periods and the daily purge ------------------------------------------
+
+# How long each kind of personal data is kept (rentcenter/retention.py; privacy/retention.py
+# lists the rules, the 个人信息处理规则 prints them, `manage.py purge_expired` applies them).
+# Document files of applicants not housed: this many days after their plan's draw.
+RETENTION_DOCUMENT_DAYS = envint("RETENTION_DOCUMENT_DAYS", 180)
+# 信息填报 drafts never submitted: this many days after their plan's registration ended.
+RETENTION_DRAFT_DAYS = envint("RETENTION_DRAFT_DAYS", 30)
+# A text's words after it was delivered (or failed), for 客服 to answer "what did it say".
+RETENTION_TEXT_BODY_DAYS = envint("RETENTION_TEXT_BODY_DAYS", 30)
+# The delivery record of a text (phone, kind, status, times).
+RETENTION_TEXT_DAYS = envint("RETENTION_TEXT_DAYS", 180)
+# Security logs (wrong admin passwords, lockouts, expired sessions' rows): 网络安全法 art. 21
+# asks for at least six months (183 days: the longest six months).
+RETENTION_SECURITY_LOG_DAYS = envint("RETENTION_SECURITY_LOG_DAYS", 183)
+# 查看记录 (staff access events) and admin's change history: 个人信息保护法 art. 56 keeps records
+# of processing at least three years.
+RETENTION_ACCESS_LOG_DAYS = envint("RETENTION_ACCESS_LOG_DAYS", 3 * 365)
+# Consents of a closed account, the proof of what was agreed: three years after closing.
+RETENTION_CONSENT_DAYS = envint("RETENTION_CONSENT_DAYS", 3 * 365)
+# A 我的个人信息 ZIP: downloadable this many days after it was made, then deleted.
+RETENTION_EXPORT_DAYS = envint("RETENTION_EXPORT_DAYS", 7)
+if RETENTION_SECURITY_LOG_DAYS < 183:
+    raise ImproperlyConfigured(
+        "RETENTION_SECURITY_LOG_DAYS must be at least 183: 网络安全法 art. 21 keeps security "
+        "logs at least six months"
+    )
+if RETENTION_ACCESS_LOG_DAYS < 3 * 365:
+    raise ImproperlyConfigured(
+        "RETENTION_ACCESS_LOG_DAYS must be at least 1095: 个人信息保护法 art. 56 keeps records "
+        "of processing at least three years"
+    )
+for _name in (
+    "RETENTION_DOCUMENT_DAYS",
+    "RETENTION_DRAFT_DAYS",
+    "RETENTION_TEXT_BODY_DAYS",
+    "RETENTION_TEXT_DAYS",
+    "RETENTION_CONSENT_DAYS",
+    "RETENTION_EXPORT_DAYS",
+):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1")
+if RETENTION_TEXT_BODY_DAYS > RETENTION_TEXT_DAYS:
+    raise ImproperlyConfigured("RETENTION_TEXT_BODY_DAYS must not exceed RETENTION_TEXT_DAYS")
+
+# Who runs `manage.py purge_expired --commit` every day: `worker` (the task workers, as they
+# sweep the outbox: DAILY_TASKS below, at RETENTION_PURGE_HOUR Beijing time), `cron` (the operator's
+# cron, deploy/cron.d/rentcenter), or `off` (nothing: `check --deploy` warns).
+RETENTION_PURGE = envstr("RETENTION_PURGE", "worker").strip().lower()
+if RETENTION_PURGE not in {"worker", "cron", "off"}:
+    raise ImproperlyConfigured(
+        f"RETENTION_PURGE must be one of worker, cron, off, not {RETENTION_PURGE!r}"
+    )
+RETENTION_PURGE_HOUR = envint("RETENTION_PURGE_HOUR", 3)
+if not 0 <= RETENTION_PURGE_HOUR <= 23:
+    raise ImproperlyConfigured("RETENTION_PURGE_HOUR must be an hour from 0 to 23")
+# Tasks the workers enqueue once a Beijing day, from RETENTION_PURGE_HOUR on
+# (messaging/schedule.py), named by dotted path so that the outbox's worker imports no higher room.
+DAILY_TASKS = ["privacy.tasks.purge_expired_daily"] if RETENTION_PURGE == "worker" else []
 
 # Logging ---------------------------------------------------------------------------------------
 

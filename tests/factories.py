@@ -52,9 +52,21 @@ def image_upload(name: str = "photo.jpg", **kwargs) -> SimpleUploadedFile:
 
 
 def make_user(**overrides) -> User:
+    """An account; an applicant (not staff) has agreed to the current 个人信息处理规则 and given
+    its separate consent, as sign-up and 基本信息 would have had them do, unless consented=False."""
     phone = overrides.pop("phone", f"+86139{next(_numbers):08d}")
     password = overrides.pop("password", None)
-    return User.objects.create_user(phone, password, **overrides)
+    consented = overrides.pop("consented", True)
+    user = User.objects.create_user(phone, password, **overrides)
+    if consented and not user.is_staff:
+        give_consents(user)
+    return user
+
+
+def give_consents(user: User) -> None:
+    from accounts import consent
+
+    consent.record(user=user, kinds=list(consent.Kind), address="127.0.0.1")
 
 
 def make_project(**overrides) -> Project:

@@ -1,4 +1,5 @@
-"""Serving uploaded documents to their owner and to reviewers, never by public URL."""
+"""Serving uploaded documents to their owner and to reviewers, never by public URL; each time
+a reviewer opens one, a 查看记录 for its owner (accounts/access_log.py)."""
 
 import math
 from urllib.parse import quote
@@ -7,7 +8,9 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from accounts import access_log
 from applications.access import ReadsThrottled, document_or_404
+from applications.models import Document
 from rentcenter import media
 
 
@@ -49,21 +52,36 @@ def _throttled(refusal: ReadsThrottled) -> HttpResponse:
     return response
 
 
+def _stored_or_404(request: HttpRequest, document_id: int) -> Document:
+    doc = document_or_404(request, document_id)
+    if not doc.has_files:  # past its retention, or its owner closed the account
+        raise Http404
+    return doc
+
+
 @require_GET
 def document(request: HttpRequest, document_id: int) -> HttpResponse:
     try:
-        doc = document_or_404(request, document_id)
+        doc = _stored_or_404(request, document_id)
     except ReadsThrottled as refusal:
         return _throttled(refusal)
+    target = f"{doc.get_kind_display()}（材料编号 {doc.pk}）"
+    access_log.record(
+        request, subject_id=doc.owner_id, action=access_log.Action.DOCUMENT, target=target
+    )
     return _serve(doc.file, filename=doc.original_name)
 
 
 @require_GET
 def thumbnail(request: HttpRequest, document_id: int) -> HttpResponse:
     try:
-        doc = document_or_404(request, document_id)
+        doc = _stored_or_404(request, document_id)
     except ReadsThrottled as refusal:
         return _throttled(refusal)
     if not doc.thumbnail:
         raise Http404
+    # The thumbnails of one applicant's documents are one look (a review page shows them all).
+    access_log.record(
+        request, subject_id=doc.owner_id, action=access_log.Action.DOCUMENT, target="材料缩略图"
+    )
     return _serve(doc.thumbnail, filename=f"thumbnail-{doc.pk}.jpg")

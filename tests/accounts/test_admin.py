@@ -6,7 +6,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
 
 from accounts import realname
-from accounts.models import User
+from accounts.models import AccessEvent, User
 from tests.accounts.factories import make_verified_user
 from tests.factories import make_staff, make_user, totp_code
 
@@ -83,13 +83,40 @@ def test_change_page_masks_the_number_without_the_permission(client, staff, appl
     assert applicant.id_number_encrypted not in page
 
 
-def test_change_page_shows_the_full_number_with_the_permission(client, staff, applicant):
+def test_the_full_number_needs_the_permission_and_a_reason(client, staff, applicant):
     staff.user_permissions.add(Permission.objects.get(codename="view_full_id_number"))
     client.force_login(staff)
     page = client.get(f"/admin/accounts/user/{applicant.pk}/change/").content.decode()
-    assert FULL in page
+    assert MASKED in page
+    assert FULL not in page
+    reveal = f"/admin/accounts/user/{applicant.pk}/id-number/"
+    assert reveal in page
+    asked = client.get(reveal).content.decode()
+    assert "查看原因" in asked
+    assert FULL not in asked
+    refused = client.post(reveal, {"reason": ""}).content.decode()
+    assert "请填写查看完整证件号码的原因。" in refused
+    assert FULL not in refused
+    response = client.post(reveal, {"reason": "核对身份证照片与证件号码"})
+    assert FULL in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+    event = AccessEvent.objects.get(action=AccessEvent.Action.FULL_ID_NUMBER)
+    assert (event.subject, event.staff, event.reason) == (
+        applicant,
+        staff,
+        "核对身份证照片与证件号码",
+    )
     list_page = client.get("/admin/accounts/user/").content.decode()
     assert FULL not in list_page
+
+
+def test_the_full_number_is_refused_without_the_permission(client, staff, applicant):
+    client.force_login(staff)
+    response = client.post(
+        f"/admin/accounts/user/{applicant.pk}/id-number/", {"reason": "核对身份证照片"}
+    )
+    assert response.status_code == 403
+    assert not AccessEvent.objects.exists()
 
 
 def test_real_name_cannot_be_edited_in_admin(client, staff, applicant):

@@ -1,7 +1,8 @@
 """Generated bad input posted to every account form and its htmx variant (issue 10, finding 7):
-注册, 登录 and their 发送验证短信, 立即注册, 退出, 立即实名, 更改手机号码, and admin's login, as an
-anonymous visitor and as a signed-in applicant. No response is a server error, no redirect
-leaves the site, and a refused post changes nothing stored (tests/strategies.py)."""
+注册, 登录 and their 发送验证短信, 立即注册, 退出, 立即实名, 更改手机号码, the consents,
+下载我的个人信息 and 注销账号, and admin's login, as an anonymous visitor and as a signed-in
+applicant. No response is a server error, no redirect leaves the site, and a refused post
+changes nothing stored (tests/strategies.py)."""
 
 import pytest
 from hypothesis import given
@@ -35,6 +36,12 @@ ACCOUNT_POSTS = [
     "/accounts/profile/real-name/",
     "/accounts/profile/phone/",
     "/accounts/profile/phone/send-code/",
+    "/accounts/profile/consent/",
+    "/accounts/consent/",
+    "/privacy/my-data/",
+    "/privacy/my-data/send-code/",
+    "/privacy/close/",
+    "/privacy/close/send-code/",
     "/accounts/logout/",
 ]
 

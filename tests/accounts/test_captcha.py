@@ -162,7 +162,9 @@ def test_the_image_leaves_a_session_replaced_by_registering_alone(client, new_cl
     client.cookies[django_settings.SESSION_COOKIE_NAME] = before.session_key
     page = send_code(client, "/accounts/register/send-code/").content.decode()
     challenge = solve_captcha(client, page)["captcha_challenge"]
-    client.post("/accounts/register/", {"phone": "13800138000", "sms_code": last_code()})
+    client.post(
+        "/accounts/register/", {"phone": "13800138000", "sms_code": last_code(), "agree": "on"}
+    )
     assert client.session.session_key != before.session_key
 
     late = new_client()

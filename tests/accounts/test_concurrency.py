@@ -55,7 +55,9 @@ def test_twenty_simultaneous_sign_ups_make_one_account(captcha_test_mode):
 
     def register() -> int:
         client = Client()
-        client.post("/accounts/register/", {"phone": "13800138000", "sms_code": code})
+        client.post(
+            "/accounts/register/", {"phone": "13800138000", "sms_code": code, "agree": "on"}
+        )
         return client.session.get("_auth_user_id")
 
     results = run_together(20, register)

@@ -1,6 +1,9 @@
+import re
+
 import pytest
 
-from accounts.models import User
+from accounts import consent
+from accounts.models import Consent, User
 from tests.accounts.conftest import last_code, send_code
 from tests.factories import make_user
 
@@ -10,7 +13,9 @@ SEND = "/accounts/register/send-code/"
 
 
 def register(client, code: str, phone: str = "13800138000", **data):
-    return client.post("/accounts/register/", {"phone": phone, "sms_code": code, **data})
+    """注册 with the 个人信息处理规则 agreed to, unless agree="" says otherwise."""
+    fields = {"phone": phone, "sms_code": code, "agree": "on", **data}
+    return client.post("/accounts/register/", {k: v for k, v in fields.items() if v != ""})
 
 
 def test_page_has_the_manuals_fields_and_links(client):
@@ -74,3 +79,43 @@ def test_refuses_without_a_code_sent(client):
 
 def test_refuses_other_methods(client):
     assert client.delete("/accounts/register/").status_code == 405
+
+
+def test_page_offers_the_rules_with_the_box_unticked(client):
+    page = client.get("/accounts/register/").content.decode()
+    assert "我已阅读并同意《个人信息处理规则》" in page
+    assert 'href="/privacy/rules/"' in page
+    box = re.search(r'<input type="checkbox" name="agree"[^>]*>', page).group()
+    assert "checked" not in box
+
+
+def test_refuses_without_agreement_and_keeps_what_was_typed(client, captcha_test_mode):
+    send_code(client, SEND)
+    code = last_code()
+    page = register(client, code, agree="").content.decode()
+    assert "请阅读《个人信息处理规则》并勾选同意。" in page
+    assert 'value="138 0013 8000"' in page or 'value="+8613800138000"' in page
+    assert not User.objects.exists()
+    # The code was not spent by the refused post: ticking the box is enough.
+    register(client, code)
+    assert User.objects.count() == 1
+
+
+def test_records_the_agreement_with_version_time_and_address(client, captcha_test_mode, now):
+    send_code(client, SEND)
+    data = {"phone": "13800138000", "sms_code": last_code(), "agree": "on"}
+    client.post("/accounts/register/", data, REMOTE_ADDR="203.0.113.9")
+    agreement = Consent.objects.get()
+    assert agreement.user == User.objects.get()
+    assert agreement.kind == Consent.Kind.RULES
+    assert agreement.version == consent.current().number
+    assert agreement.given_at == now
+    assert agreement.address == "203.0.113.9"
+    # The separate consent to sensitive information is asked for later, before 实名.
+    assert not Consent.objects.filter(kind=Consent.Kind.SENSITIVE).exists()
+
+
+def test_the_box_stays_ticked_when_a_code_is_sent(client, captcha_test_mode):
+    page = send_code(client, SEND, agree="on").content.decode()
+    box = re.search(r'<input type="checkbox" name="agree"[^>]*>', page).group()
+    assert "checked" in box

@@ -136,11 +136,17 @@ def test_review_page_shows_declared_info_documents_screening_and_history(reviewe
     assert "开始审核" in html
 
 
-def test_full_id_number_needs_the_dedicated_permission(reviewer, reviewer_client):
+def test_full_id_number_needs_the_dedicated_permission_and_a_reason(reviewer, reviewer_client):
     registration = registered()
+    reveal = reverse("admin:applications_registration_id_number", args=[registration.pk])
+    assert reveal not in reviewer_client.get(change_url(registration)).content.decode()
+    assert reviewer_client.post(reveal, {"reason": "核对证件照片"}).status_code == 403
     reviewer.user_permissions.add(Permission.objects.get(codename="view_full_id_number"))
     html = reviewer_client.get(change_url(registration)).content.decode()
-    assert registration.info.id_number in html
+    assert registration.info.id_number not in html
+    assert reveal in html
+    shown = reviewer_client.post(reveal, {"reason": "核对证件照片"}).content.decode()
+    assert registration.info.id_number in shown
 
 
 def test_reviewer_opens_the_documents_through_the_checked_view(reviewer_client):

@@ -96,8 +96,16 @@ def sign_up(page: Page, phone: str) -> None:
             page.goto("/accounts/register/")
         code = request_code(page, phone, button="发送验证短信")
         page.get_by_label(field("短信验证码")).fill(code)
+        agree_to_the_rules(page)
         page.get_by_role("button", name="注册", exact=True).click()
         expect(page.get_by_text(re.compile("注册成功|登录成功"))).to_be_visible()
+
+
+def agree_to_the_rules(page: Page) -> None:
+    """Tick 我已阅读并同意《个人信息处理规则》, unticked as the page comes."""
+    box = page.get_by_label(field("我已阅读并同意《个人信息处理规则》"))
+    expect(box).not_to_be_checked()
+    box.check()
 
 
 def log_in(page: Page, phone: str) -> None:
@@ -113,8 +121,18 @@ def log_in(page: Page, phone: str) -> None:
         success = page.get_by_text(re.compile("登录成功|注册成功"))
         expect(offer.or_(success)).to_be_visible()
         if offer.is_visible():
+            agree_to_the_rules(page)
             offer.click()
             expect(success).to_be_visible()
+
+
+def give_the_separate_consent(page: Page) -> None:
+    """单独同意 on 基本信息, asked before the 实名 form the first time."""
+    button = page.get_by_role("button", name="同意并继续实名认证")
+    if button.count():
+        page.get_by_label(field("我单独同意平台为上述目的处理上述敏感个人信息")).check()
+        button.click()
+        expect(page.get_by_text("已记录您的单独同意")).to_be_visible()
 
 
 def verify_real_name(page: Page, name: str, id_number: str) -> None:
@@ -122,6 +140,7 @@ def verify_real_name(page: Page, name: str, id_number: str) -> None:
     ?next=); ends on the page that asked for it, or on 基本信息."""
     if "/accounts/profile/" not in page.url:
         page.goto("/accounts/profile/")
+    give_the_separate_consent(page)
     page.get_by_label(field("真实姓名")).fill(name)
     page.get_by_label(field("证件号码")).fill(id_number)
     page.get_by_role("button", name="立即实名").click()

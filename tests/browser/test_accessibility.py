@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Page
 
+from accounts import consent
 from applications.registration import register
 from messaging.models import OutboxMessage
 from plans.models import Plan
@@ -59,6 +60,8 @@ def journey_pages() -> dict[str, list[str]]:
         error="gateway unreachable: timed out",
     )
     closed = Plan.objects.get(status=Plan.Status.CLOSED)
+    first_time = make_user(consented=False)
+    consent.record(user=first_time, kinds=[consent.Kind.RULES], address=None)
     return {
         "anonymous": [
             "/",
@@ -70,8 +73,12 @@ def journey_pages() -> dict[str, list[str]]:
             reverse("admin:login"),
             reverse("applications:verify", args=[rejected["registration"].verification_code]),
             reverse("lottery:result", args=[closed.pk]),
+            reverse("privacy:rules"),
+            reverse("privacy:closed"),
         ],
         "new": [reverse("accounts:profile")],  # 实名 form
+        "first-time": [reverse("accounts:profile")],  # the separate consent before 实名
+        "unconsented": [reverse("accounts:consent")],  # asked to agree to the rules
         "applicant": [
             reverse("accounts:profile"),
             reverse("applications:fill", args=[plan.pk]),
@@ -80,6 +87,9 @@ def journey_pages() -> dict[str, list[str]]:
             reverse("applications:records"),
             reverse("applications:record", args=[registration.number]),
             catalog.project.get_absolute_url(),  # 已登记 where 立即登记 was
+            reverse("accounts:access_events"),
+            reverse("privacy:export"),
+            reverse("privacy:close"),  # refused: the registration's window is open
         ],
         # Issue 16: told the age rule before the form, and which document to fix.
         "rejected": [
@@ -102,9 +112,13 @@ def journey_pages() -> dict[str, list[str]]:
             reverse("admin:plans_plan_dashboard", args=[plan.pk]),
             reverse("admin:messaging_outboxmessage_changelist"),
             reverse("admin:app_list", args=["lottery"]),
+            reverse("admin:applications_registration_id_number", args=[registration.pk]),
+            reverse("admin:accounts_accessevent_changelist"),
         ],
         "_users": {
             "new": make_user(),
+            "first-time": first_time,
+            "unconsented": make_user(consented=False),
             "applicant": applicant,
             "rejected": rejected["applicant"],
             "staff": make_staff(superuser=True),
@@ -180,4 +194,4 @@ def test_every_page_of_the_journeys_passes_axe(page: Page, variant: str) -> None
                 assert page.locator("html.elder").count() == 1, url
             assert_accessible(page, f"{url} ({who}, {variant})")
             checked.append(url)
-    assert len(checked) == 34
+    assert len(checked) == 43

@@ -14,6 +14,7 @@ from accounts.models import User
 from rentcenter import sms
 from tests.accounts.factories import make_verified_user
 from tests.browser.accounts_steps import (
+    agree_to_the_rules,
     field,
     log_in,
     log_in_as,
@@ -106,6 +107,10 @@ def test_login_for_an_unknown_phone_offers_an_account(page: Page) -> None:
         page.get_by_role("button", name="登录", exact=True).click()
     expect(page.get_by_role("heading", name="该手机号尚未注册")).to_be_visible()
     screenshot(page, "accounts-login-offer")
+    # Without agreeing to the rules the offer stays, saying why.
+    page.get_by_role("button", name="立即注册").click()
+    expect(page.get_by_role("link", name="请阅读《个人信息处理规则》并勾选同意。")).to_be_visible()
+    agree_to_the_rules(page)
     page.get_by_role("button", name="立即注册").click()
     expect(page.get_by_text("注册成功，已登录。")).to_be_visible()
 
@@ -225,6 +230,7 @@ def test_works_without_javascript(browser: Browser, live_server) -> None:
             expect(page.get_by_label(field("手机号"))).to_have_value("138 0013 8000")
             screenshot(page, "accounts-register-no-js")
             page.get_by_label(field("短信验证码")).fill(code)
+            agree_to_the_rules(page)
             page.get_by_role("button", name="注册", exact=True).click()
         expect(page.get_by_text("注册成功，已登录。")).to_be_visible()
     finally:

@@ -95,3 +95,13 @@ def test_the_production_worker_runs_jobs_in_its_process_between_connection_check
     monkeypatch.setattr(SimpleWorker, "execute_job", lambda self, job, queue: calls.append("job"))
     worker.execute_job(None, None)
     assert calls == ["check", "job", "check"]
+
+
+def test_the_production_worker_starts_the_days_purge(queues, settings):
+    from privacy.models import PurgeRun
+
+    settings.RETENTION_PURGE_HOUR = 0
+    run_worker()  # its first maintenance enqueues the purge on `default`, then runs it
+    assert PurgeRun.objects.count() == 1
+    run_worker()  # the same day: not again
+    assert PurgeRun.objects.count() == 1

@@ -25,9 +25,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import consent
 from accounts.idcard import check_character
 from accounts.middleware import LOGIN_AT, SEEN_AT
-from accounts.models import User
+from accounts.models import Consent, User
 from applications.models import ApplicationInfo, new_reference
 from plans.models import Plan
 
@@ -52,6 +53,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         with transaction.atomic():
             users = _applicants(applicants)
+            _consents(users)
             _infos(users, plan)
             sessions = _sessions(users)
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -131,6 +133,15 @@ def _infos(users: list[User], plan: Plan) -> None:
     )
 
 
+def _consents(users: list[User]) -> None:
+    """Agreement to the 个人信息处理规则 and the separate consent, as sign-up and 实名 gave."""
+    number = consent.current().number
+    Consent.objects.bulk_create(
+        (Consent(user=user, kind=kind, version=number) for user in users for kind in consent.Kind),
+        batch_size=BATCH,
+    )
+
+
 def _sessions(users: list[User]) -> list[str]:
     """A signed-in session per applicant, as if each had just logged in."""
     now = time.time()
@@ -146,6 +157,7 @@ def _sessions(users: list[User]) -> list[str]:
                     HASH_SESSION_KEY: user.get_session_auth_hash(),
                     LOGIN_AT: now,
                     SEEN_AT: now,
+                    consent.SESSION_KEY: consent.current().number,
                 }
             ),
             expire_date=expires,

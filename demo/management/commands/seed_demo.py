@@ -364,10 +364,26 @@ def write_announcement(announcement: Announcement, spec: DemoPlan, plan: Plan) -
     attachment.save()
 
 
+# What applicants see of the demo staff in 谁查看了我的信息 (工号, 所属部门).
+STAFF_IDENTITIES = {
+    None: ("A0001", "信息技术部"),
+    "配租管理员": ("P0101", "配租管理科"),
+    "资格审核员": ("R0201", "资格审核科"),
+}
+
+
 def seed_account(phone: str, password: str, role: str | None, name: str) -> None:
     user = User.objects.filter(phone=phone).first()
     if user is None:
-        user = User.objects.create_user(phone, password, is_staff=True, is_superuser=role is None)
+        number, department = STAFF_IDENTITIES[role]
+        user = User.objects.create_user(
+            phone,
+            password,
+            is_staff=True,
+            is_superuser=role is None,
+            staff_number=number,
+            department=department,
+        )
     if not user.staff_name:
         user.staff_name = name
         user.save(update_fields=["staff_name"])

@@ -2,7 +2,8 @@
 
 A text whose task was lost (the worker killed in the middle of a batch leaves that task marked
 running forever) is found by messaging.outbox.requeue_stranded once its lease has run out, and
-enqueued again, so the next worker sends it. The sweep runs in a thread of the worker process
+enqueued again, so the next worker sends it. The same loop enqueues the day's tasks once a day
+(the retention purge: messaging/schedule.py). The sweep runs in a thread of the worker process
 (not in the autoreloader's parent), from its start.
 """
 
@@ -15,7 +16,7 @@ from django.db import close_old_connections
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands import db_worker
 
-from messaging import outbox
+from messaging import outbox, schedule
 
 
 def sweep_forever(interval: float) -> None:
@@ -24,6 +25,10 @@ def sweep_forever(interval: float) -> None:
             outbox.requeue_stranded()
         except Exception:
             outbox.logger.exception("The SMS outbox sweep failed")
+        try:
+            schedule.enqueue_daily()
+        except Exception:
+            schedule.logger.exception("The daily tasks could not be enqueued")
         finally:
             close_old_connections()
         time.sleep(interval)
