@@ -95,7 +95,7 @@ def test_a_wrong_second_factor_code_is_said_once_and_cleared(page: Page) -> None
     page.get_by_label("手机号").fill(str(manager.phone.national_number))
     page.get_by_label("密码").fill("manager-pass-2026")
     page.get_by_role("button", name="登录").click()
-    right = totp_code(manager.totpdevice_set.get().key)
+    right = totp_code(manager.stafftotpdevice_set.get().key)
     wrong = f"{(int(right) + 1) % 1_000_000:06d}"
 
     page.get_by_label("验证码").fill(wrong)
