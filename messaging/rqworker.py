@@ -29,12 +29,14 @@ class OutboxMixin:
 
     def run_maintenance_tasks(self) -> None:
         super().run_maintenance_tasks()
+        from messaging import sweeps
         from messaging.tasks import requeue_stranded_texts
 
         try:
             requeue_stranded_texts.enqueue()
         except Exception:
             logger.exception("The SMS outbox sweep could not be enqueued")
+        sweeps.enqueue_all()  # the other rooms' periodic tasks (the 选房 queues)
 
 
 class OutboxWorker(OutboxMixin, SimpleWorker):

@@ -488,3 +488,10 @@ def live_fragment(
         entry[1], getattr(request, "pagecache_fresh_until", math.inf)
     )
     return entry[2]
+
+
+def forget_live(key: str) -> None:
+    """Drop a live hole's shared entry and this process's copy: what it shows has changed
+    (a home was chosen on the 选房大厅), so the next request renders it anew."""
+    _local_live.pop(key, None)
+    cache.delete(key)

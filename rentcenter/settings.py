@@ -112,6 +112,8 @@ INSTALLED_APPS = [
     "plans",
     "applications",
     "lottery",
+    # After the draw: 房源, 资格复核, 选房, 签约 (above lottery, below demo).
+    "allocation",
     # Demo seeding sits on top of every room (README, "The room order").
     "demo",
     # The site's own management commands (check_documents); it holds no models.

@@ -19,6 +19,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("applications.urls")),
     path("", include("lottery.urls")),
+    path("", include("allocation.urls")),
     path("display/", include("rentcenter.display")),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),

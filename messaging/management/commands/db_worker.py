@@ -15,7 +15,7 @@ from django.db import close_old_connections
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands import db_worker
 
-from messaging import outbox
+from messaging import outbox, sweeps
 
 
 def sweep_forever(interval: float) -> None:
@@ -24,6 +24,10 @@ def sweep_forever(interval: float) -> None:
             outbox.requeue_stranded()
         except Exception:
             outbox.logger.exception("The SMS outbox sweep failed")
+        finally:
+            close_old_connections()
+        try:
+            sweeps.run_all()  # the other rooms' periodic tasks (the 选房 queues)
         finally:
             close_old_connections()
         time.sleep(interval)
