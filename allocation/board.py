@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Count, Min, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -115,11 +117,20 @@ def data(plan: Plan, now: datetime) -> dict:
     }
 
 
+def drawn_public_plan(plan_id: int) -> Plan:
+    """A public plan whose draw is done (before it there is no board): else a 404."""
+    plan = get_object_or_404(Plan.objects.public(), pk=plan_id)
+    if not Draw.objects.filter(plan=plan, state=Draw.State.DRAWN).exists():
+        raise Http404("尚未摇号")
+    return plan
+
+
 def board_html(request, plan_id: int) -> str:
-    """The board's fragment, shared by every visitor (see the module docstring)."""
+    """The board's fragment, shared by every visitor (see the module docstring). A poll that
+    finds it in the cache costs no query: the plan was checked when it was rendered."""
 
     def render() -> tuple[str, datetime | None]:
-        plan = Plan.objects.get(pk=plan_id)
+        plan = drawn_public_plan(plan_id)
         now = timezone.now()
         context = data(plan, now)
         html = render_to_string("allocation/hall.html#board", context)

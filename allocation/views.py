@@ -16,7 +16,6 @@ from allocation.models import Choice, Home, Session, Turn
 from allocation.pdf import confirmation_pdf
 from applications.access import registration_or_404
 from lottery.models import Draw
-from plans.models import Plan
 from rentcenter import pagecache, ratelimit
 from rentcenter.http import HtmxHttpRequest
 
@@ -25,12 +24,7 @@ WAITING_SECONDS = 5
 PDF_EXPORTS_PER_HOUR = 30
 
 
-def public_plan_or_404(plan_id: int) -> Plan:
-    """A public plan whose draw is done: before it there is nothing to choose."""
-    plan = get_object_or_404(Plan.objects.public(), pk=plan_id)
-    if not Draw.objects.filter(plan=plan, state=Draw.State.DRAWN).exists():
-        raise Http404("尚未摇号")
-    return plan
+public_plan_or_404 = board.drawn_public_plan
 
 
 def no_change(now):
@@ -71,7 +65,6 @@ def hall_screen_page(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 
 def board_fragment(request: HttpRequest, plan_id: int) -> HttpResponse:
-    public_plan_or_404(plan_id)
     response = HttpResponse(board.board_html(request, plan_id))
     fresh_for = math.floor(request.pagecache_fresh_until - time.time())
     response["Cache-Control"] = f"public, max-age={max(0, fresh_for)}"
