@@ -34,19 +34,15 @@ def test_the_board_shows_homes_left_who_chooses_now_and_the_last_choices(client)
     assert "选房大厅" in html
     assert '<span class="stat-number" id="homes-left">2</span> / 3 套' in html
     assert '顺序号 第 <span class="stat-number hall__position">2</span> 号' in html
-    assert (
-        f'顺序号 第 1 号</span> <span class="hall__what">{plan.plan_projects.get().project.name} {homes[0].label}'
-        in html
-    )
+    project = plan.plan_projects.get().project.name
+    assert f'顺序号 第 1 号</span> <span class="hall__what">{project} {homes[0].label}' in html
     for person in people:
         assert person.real_name not in html
         assert person.phone.as_e164[-8:] not in html
     assert "全屏显示" in html
 
 
-def test_the_board_is_cached_and_shows_a_choice_at_once(
-    client, django_capture_on_commit_callbacks
-):
+def test_the_board_is_cached_and_shows_a_choice_at_once(client, django_capture_on_commit_callbacks):
     plan, passed, homes, _session = ready_session(entrants=2, homes=2)
     hall(client, plan)
     with CaptureQueriesContext(connection) as cached:

@@ -1,4 +1,5 @@
-"""签约: slots with a capacity, 已签约, and releasing a home not signed for (allocation/signing.py)."""
+"""签约: slots with a capacity, 已签约, and releasing a home not signed for
+(allocation/signing.py)."""
 
 from datetime import timedelta
 
@@ -54,7 +55,7 @@ def test_an_entrant_books_a_slot_and_moves_to_another():
 
 
 def test_a_full_slot_or_one_after_the_deadline_is_refused():
-    plan, passed, _free, session, choice = chosen()
+    plan, passed, _free, _session, choice = chosen()
     full = slot(plan, capacity=1)
     SigningSlot.objects.filter(pk=full.pk).update(booked=1)
     with pytest.raises(signing.SigningError, match="已约满"):
@@ -65,7 +66,7 @@ def test_a_full_slot_or_one_after_the_deadline_is_refused():
 
 
 def test_staff_record_the_signing():
-    plan, passed, free, _session, choice = chosen()
+    _plan, _passed, free, _session, choice = chosen()
     staff = make_staff()
     signing.sign(choice=choice, by=staff)
     choice.refresh_from_db()
@@ -83,9 +84,8 @@ def test_a_home_is_released_only_after_the_deadline_and_returns_to_the_board(cli
     booked = slot(plan)
     signing.book(choice=choice, slot_id=booked.pk, by=passed[0].registration.applicant)
     staff = make_staff()
-    with pytest.raises(signing.SigningError, match="签约截止时间 .* 未到"):
+    with pytest.raises(signing.SigningError, match=r"签约截止时间 .* 未到"):
         signing.release(choice=choice, by=staff)
-    # The second entrant's turn ran out with nothing to choose: the third waits.
     after = session.sign_by + timedelta(minutes=1)
     time_machine.move_to(after, tick=False)
     signing.release(choice=choice, by=staff)
