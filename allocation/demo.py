@@ -26,7 +26,7 @@ NOTARY_NUMBERS = [47, 8, 23, 15, 31]
 
 def seed(plan: Plan, *, staff: User, now: datetime) -> str:
     """Make `plan` a plan in 选房; a line saying what there is."""
-    _draw(plan, staff)
+    draw_plan(plan, staff)
     ChoosingPolicy.objects.get_or_create(plan=plan, defaults={"bedrooms_by_household": True})
     _homes(plan, staff)
     _rechecks(plan, staff)
@@ -42,7 +42,7 @@ def seed(plan: Plan, *, staff: User, now: datetime) -> str:
     return f"选房演示：{plan.title}，{homes} 套房源，选房大厅 /plans/{plan.pk}/hall/。{current}"
 
 
-def _draw(plan: Plan, staff: User) -> None:
+def draw_plan(plan: Plan, staff: User) -> None:
     """冻结名单 the day after registration ended, a notary's numbers known an hour later, drawn."""
     if Draw.objects.filter(plan=plan).exists():
         return
