@@ -9,6 +9,7 @@ app_name = "allocation"
 urlpatterns = [
     path("plans/<int:plan_id>/hall/", views.hall, name="hall"),
     path("plans/<int:plan_id>/hall/screen/", views.hall_screen, name="hall_screen"),
+    path("plans/<int:plan_id>/hall/board/", views.hall_board, name="hall_board"),
     path("plans/<int:plan_id>/hall/results/", views.results, name="results"),
     path("allocation/verify/<code:code>/", views.verify, name="verify"),
     path("allocation/<code:number>/", views.turn, name="turn"),

@@ -1,9 +1,6 @@
 """选房 pages: the public 选房大厅 and 选房结果, the entrant's own 选房 page with 确认选房 and
 放弃选房, the 选房确认书, 预约签约, and the public check of a 确认书."""
 
-import math
-import time
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -35,40 +32,29 @@ def no_change(now):
 
 
 @require_GET
-@vary_on_headers("HX-Request")
-def hall(request: HtmxHttpRequest, plan_id: int) -> HttpResponse:
-    """选房大厅; htmx polls the board fragment."""
-    if request.htmx:
-        return board_fragment(request, plan_id)
-    return hall_page(request, plan_id)
-
-
 @pagecache.public_page(until=no_change)
-def hall_page(request: HttpRequest, plan_id: int) -> HttpResponse:
+def hall(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """选房大厅: the page, whose board is a live hole (allocation/board.py)."""
     plan = public_plan_or_404(plan_id)
-    return render(request, "allocation/hall.html", {"plan": plan, "screen": False})
+    return render(request, "allocation/hall.html", {"plan": plan})
 
 
 @require_GET
-@vary_on_headers("HX-Request")
-def hall_screen(request: HtmxHttpRequest, plan_id: int) -> HttpResponse:
-    """The same board, full screen, for the screen in the on-site hall."""
-    if request.htmx:
-        return board_fragment(request, plan_id)
-    return hall_screen_page(request, plan_id)
-
-
 @pagecache.public_page(until=no_change)
-def hall_screen_page(request: HttpRequest, plan_id: int) -> HttpResponse:
+def hall_screen(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """The same board, full screen, for the screen in the on-site hall."""
     plan = public_plan_or_404(plan_id)
-    return render(request, "allocation/hall_screen.html", {"plan": plan, "screen": True})
+    return render(request, "allocation/hall_screen.html", {"plan": plan})
 
 
-def board_fragment(request: HttpRequest, plan_id: int) -> HttpResponse:
-    response = HttpResponse(board.board_html(request, plan_id))
-    fresh_for = math.floor(request.pagecache_fresh_until - time.time())
-    response["Cache-Control"] = f"public, max-age={max(0, fresh_for)}"
-    return response
+@require_GET
+@pagecache.public_page(until=no_change, same_for_htmx=True)
+def hall_board(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """The board alone, which htmx asks for every BOARD_SECONDS: a cached public page whose
+    only content is the live hole, so a visitor without cookies is answered by the page
+    cache's middleware, before the session and authentication middleware run."""
+    plan = public_plan_or_404(plan_id)
+    return render(request, "allocation/board.html", {"plan": plan})
 
 
 @require_GET

@@ -204,13 +204,18 @@ def _bump() -> None:
 
 
 def public_page(
-    *, until: Callable[[datetime], datetime | None], params: Sequence[str] = ()
+    *,
+    until: Callable[[datetime], datetime | None],
+    params: Sequence[str] = (),
+    same_for_htmx: bool = False,
 ) -> Callable:
     """Serve a GET view from the cache as described above.
 
     until(now) gives the next instant at which the page may change by itself (None: none
     known); params are the query parameters the view reads (others are ignored and do not make
-    a new cache entry). Answers other than 200 are passed through uncached.
+    a new cache entry). Answers other than 200 are passed through uncached. same_for_htmx:
+    the view answers an htmx request with the same page (a fragment polled by itself, like the
+    选房大厅's board), so the middleware may answer htmx's anonymous polls from the cache too.
     """
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -241,7 +246,7 @@ def public_page(
                     timeout=max(1, math.ceil(page.expires_at - now)),
                 )
                 entry = public_page if public else page
-            _remember(request.path)
+            _remember(request.path, htmx=same_for_htmx)
             if public:
                 _keep_local(key, entry, now)
                 return deliver_public(request, entry, now)
@@ -265,14 +270,19 @@ def page_key(path: str, items: Sequence[tuple[str, str]], *, public: bool, mode:
 # Paths this process has served as cached pages: only these are looked up by the middleware,
 # so that other pages (登录, 信息填报 …) cost no cache round trip.
 _known_paths: set[str] = set()
+# Of those, the paths whose htmx requests get the same page (public_page's same_for_htmx).
+_htmx_paths: set[str] = set()
 KNOWN_PATHS_LIMIT = 10_000
 
 
-def _remember(path: str) -> None:
+def _remember(path: str, *, htmx: bool = False) -> None:
     if path not in _known_paths:
         if len(_known_paths) >= KNOWN_PATHS_LIMIT:
             _known_paths.clear()
+            _htmx_paths.clear()
         _known_paths.add(path)
+        if htmx:
+            _htmx_paths.add(path)
 
 
 class PageCacheMiddleware:
@@ -290,7 +300,7 @@ class PageCacheMiddleware:
             request.method == "GET"
             and request.path in _known_paths
             and is_anonymous(request)
-            and "HTTP_HX_REQUEST" not in request.META
+            and ("HTTP_HX_REQUEST" not in request.META or request.path in _htmx_paths)
         ):
             items = sorted(request.GET.items())
             key = page_key(request.path, items, public=True, mode=display_mode(request))
@@ -316,6 +326,7 @@ def forget_local() -> None:
     _local.clear()
     _local_live.clear()
     _known_paths.clear()
+    _htmx_paths.clear()
 
 
 def _recent_public_page(key: str, now: float) -> PublicPage | None:

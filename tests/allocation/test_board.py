@@ -25,6 +25,11 @@ def hall(client, plan, **headers):
     return client.get(f"/plans/{plan.pk}/hall/", **headers)
 
 
+def board(client, plan):
+    """The board as htmx polls it."""
+    return client.get(f"/plans/{plan.pk}/hall/board/", HTTP_HX_REQUEST="true")
+
+
 def test_the_board_shows_homes_left_who_chooses_now_and_the_last_choices(client):
     people = [make_applicant(name="周杰伦"), make_applicant(name="吴彦祖")]
     plan, passed, homes, _session = ready_session(entrants=2, homes=3, applicants=people)
@@ -44,16 +49,18 @@ def test_the_board_shows_homes_left_who_chooses_now_and_the_last_choices(client)
 
 def test_the_board_is_cached_and_shows_a_choice_at_once(client, django_capture_on_commit_callbacks):
     plan, passed, homes, _session = ready_session(entrants=2, homes=2)
-    hall(client, plan)
+    assert f'hx-get="/plans/{plan.pk}/hall/board/"' in hall(client, plan).content.decode()
+    board(client, plan)
     with CaptureQueriesContext(connection) as cached:
-        fragment = hall(client, plan, HTTP_HX_REQUEST="true")
+        fragment = board(client, plan)
     assert len(cached) == 0  # the board from the cache
-    assert fragment["Cache-Control"].startswith("public, max-age=")
+    assert fragment["Cache-Control"] == "public, max-age=3"
+    assert fragment.content.decode().lstrip().startswith('<section id="board"')
     assert 'hx-trigger="every 3s"' in fragment.content.decode()
     first = min(passed, key=lambda r: r.position)
     with django_capture_on_commit_callbacks(execute=True):  # the board is dropped at commit
         choosing.choose(recheck=first, home_id=homes[1].pk, by=first.registration.applicant)
-    after = hall(client, plan, HTTP_HX_REQUEST="true").content.decode()
+    after = board(client, plan).content.decode()
     assert homes[1].label in after
     assert '<span class="stat-number" id="homes-left">1</span>' in after
 
@@ -64,14 +71,14 @@ def test_an_expired_turn_shows_on_the_board_without_anyone_acting(client, time_m
         '<span class="stat-number hall__position">1</span>' in hall(client, plan).content.decode()
     )
     time_machine.move_to(MORNING + timedelta(minutes=10, seconds=1), tick=False)
-    html = hall(client, plan, HTTP_HX_REQUEST="true").content.decode()
+    html = board(client, plan).content.decode()
     assert '<span class="stat-number hall__position">2</span>' in html
 
 
 def test_the_board_costs_the_same_queries_for_many_homes(client, django_assert_num_queries):
     plan, _passed, _homes, _session = ready_session(entrants=2, homes=2)
     with CaptureQueriesContext(connection) as small:
-        hall(client, plan, HTTP_HX_REQUEST="true")
+        board(client, plan)
     offering = plan.plan_projects.get()
     for building in range(2, 12):
         make_homes(offering, 20, building=str(building))
@@ -79,7 +86,7 @@ def test_the_board_costs_the_same_queries_for_many_homes(client, django_assert_n
 
     clear_cache()
     with django_assert_num_queries(len(small)):
-        html = hall(client, plan, HTTP_HX_REQUEST="true").content.decode()
+        html = board(client, plan).content.decode()
     assert '<span class="stat-number" id="homes-left">202</span>' in html
 
 

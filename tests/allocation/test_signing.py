@@ -98,7 +98,7 @@ def test_a_home_is_released_only_after_the_deadline_and_returns_to_the_board(cli
     assert booked.booked == 0
     assert AllocationEvent.objects.filter(kind="released", actor=staff).exists()
     assert "该房源已释放" in texts_to(passed[0].registration)[-1]
-    board = client.get(f"/plans/{plan.pk}/hall/", HTTP_HX_REQUEST="true").content.decode()
+    board = client.get(f"/plans/{plan.pk}/hall/board/").content.decode()
     assert '<span class="stat-number" id="homes-left">1</span>' in board
 
 
