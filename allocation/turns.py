@@ -186,6 +186,11 @@ class Snapshot:
     current_deadline: datetime | None
     line: tuple[int, ...]  # turn ids, the running one first
     valid_until: datetime  # the instant the answer changes by itself
+    # Turns that ended without being recorded yet (逾期未选 …): turn id → state.
+    ended: tuple[tuple[int, str], ...] = ()
+
+    def ended_as(self, turn_id: int) -> str | None:
+        return dict(self.ended).get(turn_id)
 
     def ahead_of(self, turn_id: int) -> int | None:
         try:
@@ -229,6 +234,7 @@ def snapshot_of(queue: Queue) -> Snapshot:
         current_deadline=queue.current_deadline,
         line=tuple(turn.pk for turn in queue.line),
         valid_until=valid_until,
+        ended=tuple((turn.pk, state) for turn, state, _at in queue.unrecorded),
     )
 
 

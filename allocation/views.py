@@ -102,8 +102,11 @@ def entrant_context(registration) -> dict:
     context["stage"] = stage
     context["rules"] = rules.published(rules.policy_of(recheck.plan_id))
     turn = stage.turn
+    context["turn_state"] = turn.state if turn else None
     if turn is not None and turn.state == Turn.State.WAITING:
         queue = turns.snapshot(turn.session)
+        # Ended but not yet recorded (the workers' sweep records it): shown as it is.
+        context["turn_state"] = queue.ended_as(turn.pk) or turn.state
         context["queue"] = queue
         context["ahead"] = queue.ahead_of(turn.pk)
         context["expected_at"] = queue.expected_at(turn.pk)

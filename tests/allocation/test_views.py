@@ -179,3 +179,17 @@ def test_no_page_before_the_draw(client):
     client.force_login(applicant)
     assert client.get(turn_url(registration)).status_code == 404
     assert client.get(f"/plans/{plan.pk}/hall/").status_code == 404
+
+
+def test_an_entrant_whose_time_ran_out_reads_so_before_anyone_records_it(
+    client, allocation, time_machine
+):
+    _plan, (first, second, _third), _homes, _session = allocation
+    time_machine.move_to(MORNING + timedelta(minutes=10, seconds=5), tick=False)
+    client.force_login(first.registration.applicant)
+    html = client.get(turn_url(first.registration)).content.decode()
+    assert '<h2 id="stage-title">逾期未选</h2>' in html
+    assert "hx-trigger" not in html
+    assert Turn.objects.get(recheck=first).state == Turn.State.WAITING  # nothing recorded yet
+    client.force_login(second.registration.applicant)
+    assert "轮到您选房了" in client.get(turn_url(second.registration)).content.decode()
