@@ -26,7 +26,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from allocation import choosing, homes, oversight, recheck, signing, turns
 from allocation.models import (
@@ -75,7 +75,25 @@ def plan_allocation_link(plan: Plan) -> str:
     if draw is None or not draw.is_drawn:
         return "摇号后可导入房源、开放资格复核、设置选房场次。"
     url = reverse("admin:plans_plan_allocation", args=[plan.pk])
-    return format_html('<a href="{}">房源、资格复核、选房场次、选房结果与签约</a>', url)
+    figures = format_html_join(
+        "",
+        "<li>{}：已选 {} · 剩余房源 {} / {} · 放弃 {} · 逾期 {} · 已签约 {} · 候补 {}</li>",
+        (
+            (
+                group.name,
+                group.chosen + group.signed,
+                group.homes_left,
+                group.homes,
+                group.gave_up,
+                group.expired,
+                group.signed,
+                group.waiting,
+            )
+            for group in oversight.figures(plan)
+        ),
+    )
+    link = format_html('<a href="{}">房源、资格复核、选房场次、选房结果与签约</a>', url)
+    return format_html('<ul class="allocation-panel">{}</ul>{}', figures, link)
 
 
 class CallForm(forms.Form):

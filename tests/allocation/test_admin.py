@@ -120,8 +120,8 @@ def test_the_csv_for_the_operator_lists_every_called_entrant_with_their_home(cli
     assert "*" in rows[1][5]  # the phone masked
 
 
-def test_staff_record_signing_and_release_only_after_the_deadline(client, manager, time_machine):
-    _plan, passed, homes, session = ready_session(entrants=2)
+def test_staff_record_signing_and_release_only_after_the_deadline(client, manager):
+    _plan, passed, homes, _session = ready_session(entrants=2)
     ordered = sorted(passed, key=lambda r: r.position)
     one = choosing.choose(recheck=ordered[0], home_id=homes[0].pk, by=manager)
     two = choosing.choose(recheck=ordered[1], home_id=homes[1].pk, by=manager)
@@ -133,9 +133,12 @@ def test_staff_record_signing_and_release_only_after_the_deadline(client, manage
         changelist, {"action": "release_selected", "_selected_action": [two.pk]}, follow=True
     )
     assert "未到，不能释放" in early.content.decode()
-    time_machine.move_to(session.sign_by + timedelta(hours=1), tick=False)
-    client.force_login(manager)  # a week later: a new sign-in
-    client.post(changelist, {"action": "release_selected", "_selected_action": [two.pk]})
+    # The deadline has passed (moved rather than the clock: a week later the sign-in is gone).
+    Choice.objects.filter(pk=two.pk).update(sign_by=MORNING - timedelta(minutes=1))
+    released = client.post(
+        changelist, {"action": "release_selected", "_selected_action": [two.pk]}, follow=True
+    )
+    assert "已释放 1 套逾期未签约的房源" in released.content.decode()
     two.refresh_from_db()
     assert two.state == Choice.State.RELEASED
     assert Home.objects.get(pk=homes[1].pk).state == Home.State.AVAILABLE
@@ -176,3 +179,11 @@ def test_admin_lists_open_for_both_roles(client, reviewer_client):
     ):
         assert client.get(url).status_code == 200, url
         assert reviewer_client.get(url).status_code in (200, 403), url
+
+
+def test_the_plans_admin_page_shows_the_figures_in_its_panel(client, manager):
+    plan, passed, homes, _session = ready_session(entrants=3, homes=3)
+    first = min(passed, key=lambda r: r.position)
+    choosing.choose(recheck=first, home_id=homes[0].pk, by=manager)
+    html = client.get(f"/admin/plans/plan/{plan.pk}/change/").content.decode()
+    assert "<li>全部：已选 1 · 剩余房源 2 / 3 · 放弃 0 · 逾期 0 · 已签约 0 · 候补 0</li>" in html
