@@ -293,7 +293,11 @@ def from_payload(payload: str, *, user: User) -> tuple[PlanProject, list[Row]]:
         raise SheetError("预览已过期或无效，请重新上传文件。") from None
     if data.get("user") != user.pk:
         raise SheetError("预览已过期或无效，请重新上传文件。")
-    offering = PlanProject.objects.select_related("plan", "project").get(pk=data["offering"])
+    offering = (
+        PlanProject.objects.select_related("plan", "project").filter(pk=data["offering"]).first()
+    )
+    if offering is None:
+        raise SheetError("该配租项目已不存在，请重新上传文件。")
     return offering, [Row(line, cells) for line, cells in data["rows"]]
 
 

@@ -209,11 +209,6 @@ class Snapshot:
             return self.current_deadline + per_turn * (ahead - 1) if ahead else None
         return self.starts_at + per_turn * ahead
 
-    def reached_in_session(self, turn_id: int) -> bool:
-        """Whether the expected start comes before the session's end."""
-        expected = self.expected_at(turn_id)
-        return expected is None or expected < self.ends_at
-
 
 def snapshot_of(queue: Queue) -> Snapshot:
     session = queue.session
