@@ -19,7 +19,9 @@ board(): for `make bench`, the 选房大厅 at a small and a large size: a fixed
 """
 
 import json
+import os
 import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -58,6 +60,7 @@ def phase(base: str, env: dict[str, str], database: str, args) -> tuple[list, li
     data = json.loads(out.read_text())
     hall = f"/plans/{data['plan']}/hall/"
     rows = wrk_rows(base, hall, args, parse_wrk)
+    board = f"{hall}board/"  # what htmx polls
     prefix = WORK / "locust-choosing"
     watchers = subprocess.Popen(
         [
@@ -73,7 +76,7 @@ def phase(base: str, env: dict[str, str], database: str, args) -> tuple[list, li
             f"--csv={prefix}",
             "--loglevel=WARNING",
         ],
-        env={**env, "LOADTEST_HALL": hall},
+        env={**env, "LOADTEST_HALL": board},
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
     )
@@ -115,7 +118,7 @@ def wrk_rows(base: str, hall: str, args, parse_wrk) -> list:
     targets = [
         ("/healthz", "/healthz", []),
         ("选房大厅（匿名）", hall, []),
-        ("选房大厅 htmx 片段（匿名）", hall, ["-H", "HX-Request: true"]),
+        ("选房大厅 htmx 片段（匿名）", f"{hall}board/", ["-H", "HX-Request: true"]),
     ]
     for name, path, headers in targets:
         command = [wrk, "-t2", "-c32", f"-d{args.seconds}s", "--latency", *headers, base + path]
@@ -147,15 +150,15 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def board_shows(base: str, hall: str, label: str) -> bool:
-    request = urllib.request.Request(base + hall, headers={"HX-Request": "true"})
+def board_shows(base: str, board: str, label: str) -> bool:
+    request = urllib.request.Request(base + board, headers={"HX-Request": "true"})
     with urllib.request.urlopen(request, timeout=10) as response:
         return label in response.read().decode()
 
 
 def choose_in_turn(base: str, data: dict) -> tuple[list[float], list[int]]:
     """Each turn: the entrant and PRESSERS others press 确认选房 for the same home at once."""
-    cookie, hall = data["session_cookie"], f"/plans/{data['plan']}/hall/"
+    cookie, board = data["session_cookie"], f"/plans/{data['plan']}/hall/board/"
     entrants, homes = data["entrants"], data["homes"]
     latencies: list[float] = []
     statuses: list[int] = []
@@ -174,7 +177,7 @@ def choose_in_turn(base: str, data: dict) -> tuple[list[float], list[int]]:
         statuses += [status for status, _ in results.values()]
         answered = results[0][1]
         for _ in range(200):
-            if board_shows(base, hall, home["label"]):
+            if board_shows(base, board, home["label"]):
                 latencies.append(time.perf_counter() - answered)
                 break
             time.sleep(0.05)
@@ -232,3 +235,42 @@ def board(measure, compare) -> None:
     compare("选房大厅", small, large, "10 homes → 510")
     if large[0] != small[0]:
         raise SystemExit("选房大厅: the queries grow with the homes")
+
+
+def main() -> int:
+    """`python -m benchmarks.allocation`: the 选房 scenario alone, on a fresh database and the
+    same production-like server as `make loadtest` (its helpers), for when only it changed."""
+    import argparse
+    import signal
+
+    from benchmarks import loadtest
+
+    parser = argparse.ArgumentParser(description="选房 under load, alone")
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)
+    parser.add_argument("--port", type=int, default=8766)
+    args = parser.parse_args()
+    subprocess.run([ROOT / "scripts" / "services.sh"], check=True)
+    loadtest.WORK.mkdir(parents=True, exist_ok=True)
+    database = f"rentcenter_choosing_{int(time.time())}"
+    env = loadtest.production_env(database, args.port)
+    loadtest.admin(f"CREATE DATABASE {database}")
+    server = worker = None
+    try:
+        loadtest.prepare(env, 10)
+        server, worker = loadtest.start_server(env, args), loadtest.start_worker(env)
+        rows, failures = phase(f"http://127.0.0.1:{args.port}", env, database, args)
+        loadtest.print_table(rows)
+    finally:
+        for process in (server, worker):
+            if process:
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=30)
+        loadtest.admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+    for failure in failures:
+        print(f"CHECK FAILED: {failure}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
