@@ -90,6 +90,12 @@ def _font_faces() -> list[tuple[str, str]]:
     return [(weight, path.as_uri()) for weight, path in faces if path.exists()]
 
 
+def font_faces() -> list[tuple[str, str]]:
+    """The fonts' @font-face sources, for other documents rendered the same way (the
+    选房确认书 of allocation/pdf.py)."""
+    return _font_faces()
+
+
 def render_pdf(html: str) -> bytes:
     global _fonts
     with _rendering:

@@ -255,6 +255,12 @@ def lottery() -> None:
         print(f"{name:<75} {value:12.3f}")
 
 
+def choosing_board() -> None:
+    from benchmarks import allocation
+
+    allocation.board(measure, compare)
+
+
 def main() -> None:
     from django.conf import settings
     from django.test import override_settings
@@ -278,6 +284,7 @@ def main() -> None:
         pdf_export,
         registration_throughput,
         lottery,
+        choosing_board,
     ]
     print(f"database: {connection.vendor}; {REPEAT} requests per figure, median\n")
     try:

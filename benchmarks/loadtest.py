@@ -36,6 +36,8 @@ from pathlib import Path
 
 import psycopg
 
+from benchmarks import allocation
+
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "var" / "loadtest"
 PYTHON = sys.executable
@@ -68,8 +70,10 @@ def main() -> int:
         rows: list[Row] = []
         rows += wrk_phase(base, data, env, args)
         rows += locust_phases(base, env, args)
+        choosing_rows, choosing_failures = allocation.phase(base, env, database, args)  # 选房
+        rows += choosing_rows
         print_table(rows)
-        failures = check(database, base, data, rows)
+        failures = check(database, base, data, rows) + choosing_failures
     finally:
         for process in (server, worker):
             if process:

@@ -32,6 +32,7 @@ class OutboxMixin:
 
     def run_maintenance_tasks(self) -> None:
         super().run_maintenance_tasks()
+        from messaging import sweeps
         from messaging.tasks import requeue_stranded_texts
 
         try:
@@ -39,6 +40,7 @@ class OutboxMixin:
         except Exception:
             logger.exception("The SMS outbox sweep could not be enqueued")
         schedule.enqueue_daily()
+        sweeps.enqueue_all()  # the other rooms' periodic tasks (the 选房 queues)
 
 
 class OutboxWorker(OutboxMixin, SimpleWorker):

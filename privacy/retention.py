@@ -7,8 +7,8 @@ where every room is in view:
 - document files of applicants not housed go RETENTION_DOCUMENT_DAYS after their plan's draw
   (or its registration end, for a plan without a draw): a document is kept while a room still
   needs it (DOCUMENT_HOLDS: a draft; a version of a plan whose window closed less than the
-  period ago; a plan frozen and not drawn, or drawn less than the period ago) — the allocation
-  room adds the homes' tenants here, one line;
+  period ago; a plan frozen and not drawn, or drawn less than the period ago; an allocation
+  under way, and the homes' tenants);
 - a 我的个人信息 ZIP goes RETENTION_EXPORT_DAYS after it was made.
 """
 
@@ -17,6 +17,7 @@ from datetime import datetime
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from allocation import personal_data as allocation_data
 from applications import personal_data as applications_data
 from applications.models import Document
 from lottery import personal_data as lottery_data
@@ -26,7 +27,11 @@ from privacy.rooms import ROOMS
 from rentcenter.retention import Rule, days
 
 # Who still needs a document's files at a cutoff: each returns the ids to keep.
-DOCUMENT_HOLDS = (applications_data.documents_held, lottery_data.documents_held)
+DOCUMENT_HOLDS = (
+    applications_data.documents_held,
+    lottery_data.documents_held,
+    allocation_data.documents_held,
+)
 
 
 def _documents_past_period(now: datetime) -> QuerySet:

@@ -8,11 +8,12 @@ privacy/retention.py. A new room with personal data adds its module here, one li
 
 from accounts import personal_data as accounts_data
 from accounts.models import User
+from allocation import personal_data as allocation_data
 from applications import personal_data as applications_data
 from lottery import personal_data as lottery_data
 from messaging import personal_data as texts_data
 
-ROOMS = (accounts_data, applications_data, lottery_data)
+ROOMS = (accounts_data, applications_data, lottery_data, allocation_data)
 
 
 def texts_of(user: User):

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from allocation.homes import home_counts
 from applications.registration import held_registrations, registered_counts
 from plans import offerings as plan_offerings
 from projects.models import Project
@@ -78,8 +79,17 @@ def offerings_html(request: HtmxHttpRequest, project_id: int) -> str:
     def render_offerings() -> tuple[str, object]:
         project, offerings = public_project_or_404(project_id)
         counts = registered_counts(offering.pk for offering in offerings)
+        homes = home_counts(offering.pk for offering in offerings)
         for offering in offerings:
             offering.registered_count = counts[offering.pk]
+            # 房源: the homes imported for 选房 once there are any, else the plan's figure.
+            offering.home_total = homes.get(offering.pk, (offering.homes, 0))[0]
+            offering.homes_left = homes[offering.pk][1] if offering.pk in homes else None
+            offering.competition = (
+                round(offering.registered_count / offering.home_total, 1)
+                if offering.home_total
+                else None
+            )
         context = {
             "project": project,
             "offerings": offerings,

@@ -237,6 +237,7 @@ def public_page(
     *,
     until: Callable[[datetime], datetime | None],
     params: Mapping[str, Callable[[str], str]] | None = None,
+    same_for_htmx: bool = False,
 ) -> Callable:
     """Serve a GET view from the cache as described above.
 
@@ -246,6 +247,9 @@ def public_page(
     ignored and do not make a new cache entry; a value not in its canonical spelling is
     redirected to it, one that has none is dropped from the address. Answers other than 200
     are passed through uncached.
+    same_for_htmx: the view answers an htmx request with the same page (a fragment polled by
+    itself, like the 选房大厅's board), so the middleware may answer htmx's anonymous polls from
+    the cache too.
     """
     params = dict(params or {})
 
@@ -283,7 +287,7 @@ def public_page(
                         timeout=max(1, math.ceil(page.expires_at - now)),
                     )
                 entry = public_page if public else page
-            _remember(request.path, params)
+            _remember(request.path, params, htmx=same_for_htmx)
             if public:
                 _keep_local(key, entry, now)
                 return deliver_public(request, entry, now)
@@ -356,14 +360,19 @@ def page_key(path: str, items: Sequence[tuple[str, str]], *, public: bool, mode:
 # these are looked up by the middleware, so that other pages (登录, 信息填报 …) cost no cache
 # round trip.
 _known_paths: dict[str, Mapping[str, Callable[[str], str]]] = {}
+# Of those, the paths whose htmx requests get the same page (public_page's same_for_htmx).
+_htmx_paths: set[str] = set()
 KNOWN_PATHS_LIMIT = 10_000
 
 
-def _remember(path: str, params: Mapping[str, Callable[[str], str]]) -> None:
+def _remember(path: str, params: Mapping[str, Callable[[str], str]], *, htmx: bool) -> None:
     if path not in _known_paths:
         if len(_known_paths) >= KNOWN_PATHS_LIMIT:
             _known_paths.clear()
+            _htmx_paths.clear()
         _known_paths[path] = params
+        if htmx:
+            _htmx_paths.add(path)
 
 
 class PageCacheMiddleware:
@@ -378,7 +387,12 @@ class PageCacheMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         params = _known_paths.get(request.path) if request.method == "GET" else None
-        if params is not None and is_anonymous(request) and "HTTP_HX_REQUEST" not in request.META:
+        htmx = "HTTP_HX_REQUEST" in request.META
+        if (
+            params is not None
+            and is_anonymous(request)
+            and (not htmx or request.path in _htmx_paths)
+        ):
             # The entry the view would find; a value it would redirect is left to it.
             items, canonical = canonical_items(request, params)
             if canonical:
@@ -405,6 +419,7 @@ def forget_local() -> None:
     _local.clear()
     _local_live.clear()
     _known_paths.clear()
+    _htmx_paths.clear()
 
 
 def _recent_public_page(key: str, now: float) -> PublicPage | None:
@@ -590,3 +605,10 @@ def live_fragment(
         entry[1], getattr(request, "pagecache_fresh_until", math.inf)
     )
     return entry[2]
+
+
+def forget_live(key: str) -> None:
+    """Drop a live hole's shared entry and this process's copy: what it shows has changed
+    (a home was chosen on the 选房大厅), so the next request renders it anew."""
+    _local_live.pop(key, None)
+    cache.delete(key)

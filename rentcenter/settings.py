@@ -112,6 +112,8 @@ INSTALLED_APPS = [
     "plans",
     "applications",
     "lottery",
+    # After the draw: 房源, 资格复核, 选房, 签约 (above lottery, below demo).
+    "allocation",
     # 个人信息: the applicant's rights over what every room holds (README, "Personal data").
     "privacy",
     # Demo seeding sits on top of every room (README, "The room order").

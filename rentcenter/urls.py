@@ -27,6 +27,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("applications.urls")),
     path("", include("lottery.urls")),
+    path("", include("allocation.urls")),
     path("privacy/", include("privacy.urls")),
     path("display/", include("rentcenter.display")),
     path("admin/", admin.site.urls),

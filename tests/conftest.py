@@ -156,6 +156,7 @@ ROLE_MIGRATIONS = [
     ("applications", "0004_review_roles", "grant"),
     ("lottery", "0003_staff_permissions", "grant"),
     ("messaging", "0002_staff_permissions", "grant"),
+    ("allocation", "0002_staff_permissions", "grant"),
 ]
 
 

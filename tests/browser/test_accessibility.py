@@ -62,6 +62,7 @@ def journey_pages() -> dict[str, list[str]]:
     closed = Plan.objects.get(status=Plan.Status.CLOSED)
     first_time = make_user(consented=False)
     consent.record(user=first_time, kinds=[consent.Kind.RULES], address=None)
+    allocation = allocation_pages()
     return {
         "anonymous": [
             "/",
@@ -114,7 +115,11 @@ def journey_pages() -> dict[str, list[str]]:
             reverse("admin:app_list", args=["lottery"]),
             reverse("admin:applications_registration_id_number", args=[registration.pk]),
             reverse("admin:accounts_accessevent_changelist"),
+            *allocation["staff"],
         ],
+        "anonymous after the draw": allocation["anonymous"],
+        "choosing": allocation["choosing"],
+        "chosen": allocation["chosen"],
         "_users": {
             "new": make_user(),
             "first-time": first_time,
@@ -122,6 +127,53 @@ def journey_pages() -> dict[str, list[str]]:
             "applicant": applicant,
             "rejected": rejected["applicant"],
             "staff": make_staff(superuser=True),
+            "choosing": allocation["users"]["choosing"],
+            "chosen": allocation["users"]["chosen"],
+        },
+    }
+
+
+def allocation_pages() -> dict:
+    """After the draw (issue 19): the 选房大厅, its screen, 选房结果 and a 确认书's check for
+    anyone; the turn page with its homes, 确认选房 and 放弃选房 for the entrant choosing; the
+    chosen home with 预约签约; staff's 选房 pages."""
+    from allocation import choosing as choosing_steps
+    from allocation.models import Choice, Session
+    from tests.allocation.factories import ready_session
+
+    people = [make_applicant(name="赵敏"), make_applicant(name="钱程")]
+    plan, passed, homes, _session = ready_session(entrants=2, applicants=people)
+    first, second = sorted(passed, key=lambda r: r.position)
+    choosing_steps.choose(recheck=first, home_id=homes[0].pk, by=first.registration.applicant)
+    choice = Choice.objects.get()
+    return {
+        "anonymous": [
+            reverse("allocation:hall", args=[plan.pk]),
+            reverse("allocation:hall_screen", args=[plan.pk]),
+            reverse("allocation:results", args=[plan.pk]),
+            reverse("allocation:verify", args=[choice.verification_code]),
+        ],
+        "choosing": [
+            reverse("allocation:turn", args=[second.registration.number]),
+            reverse("allocation:choose", args=[second.registration.number, homes[1].pk]),
+            reverse("allocation:give_up", args=[second.registration.number]),
+        ],
+        "chosen": [
+            reverse("allocation:turn", args=[first.registration.number]),
+            reverse("applications:record", args=[first.registration.number]),
+        ],
+        "staff": [
+            reverse("admin:plans_plan_allocation", args=[plan.pk]),
+            reverse("admin:allocation_home_import", args=[plan.plan_projects.get().pk]),
+            reverse("admin:allocation_session_new", args=[plan.pk]),
+            reverse("admin:allocation_recheck_change", args=[first.pk]),
+            reverse("admin:allocation_choice_changelist"),
+            reverse("admin:allocation_session_changelist")
+            + f"?plan__id__exact={Session.objects.get().plan_id}",
+        ],
+        "users": {
+            "choosing": second.registration.applicant,
+            "chosen": first.registration.applicant,
         },
     }
 
@@ -194,4 +246,4 @@ def test_every_page_of_the_journeys_passes_axe(page: Page, variant: str) -> None
                 assert page.locator("html.elder").count() == 1, url
             assert_accessible(page, f"{url} ({who}, {variant})")
             checked.append(url)
-    assert len(checked) == 43
+    assert len(checked) == 43 + 15  # the journeys', then after the draw

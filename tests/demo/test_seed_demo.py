@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from pytest_django.asserts import assertContains
 
 from accounts.models import User
+from allocation.models import Choice, Home, Recheck, Session, SigningSlot, Turn
 from demo.management.commands.seed_demo import DEMO_ACCOUNTS, DEMO_TOTP_SECRET
 from plans.models import Announcement, AnnouncementAttachment, Plan, PlanProject
 from projects.models import FloorPlan, FloorPlanPhoto, Project, ProjectPhoto, RentItem
@@ -34,6 +35,12 @@ MODELS = [
     FloorPlanPhoto,
     RentItem,
     User,
+    Home,
+    Recheck,
+    Session,
+    Turn,
+    Choice,
+    SigningSlot,
 ]
 
 
@@ -115,6 +122,15 @@ def test_demo_site_pages_answer(seeded, client, db):
         assert client.get(project.get_absolute_url()).status_code == 200
         floor_plan = project.floor_plans.first()
         assert client.get(floor_plan.get_absolute_url()).status_code == 200
+
+
+def test_the_closed_plan_is_in_选房_with_a_live_queue(seeded, client, db):
+    session = Session.objects.get()
+    assert Home.objects.filter(offering__plan=session.plan).count() == 24
+    assert Choice.objects.count() == 2  # a choice, a 放弃, a 代为选房 done; the fourth chooses
+    html = client.get(reverse("allocation:hall", args=[session.plan_id])).content.decode()
+    assert '顺序号 第 <span class="stat-number hall__position">4</span> 号' in html
+    assert "选房大厅" in seeded["output"]
 
 
 @pytest.mark.parametrize(("phone", "password", "group", "name"), DEMO_ACCOUNTS)

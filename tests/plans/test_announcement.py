@@ -111,9 +111,10 @@ def test_runs_the_same_queries_for_many_announcements_and_attachments(
         announcement = make_announcement(plan)
         make_attachment(announcement)
         make_attachment(announcement)
-    # plan, announcements, their attachments, the offered projects; then when the page next
-    # changes by itself (plans' dates, announcements' publication)
-    with django_assert_num_queries(6):
+    # plan, announcements, their attachments, the offered projects, its 选房规则 and whether it
+    # has a 选房大厅; then when the page next changes by itself (plans' dates, announcements'
+    # publication)
+    with django_assert_num_queries(8):
         response = client.get(url(plan))
     assert response.content.decode().count('type="application/pdf"') == 8
     with django_assert_num_queries(0):  # from the cache

@@ -153,6 +153,13 @@ def test_shows_registered_count_and_homes_of_each_offering(client, db):
         '<div><dt>配租房源</dt><dd><span class="stat-number">80</span> 套</dd></div>',
         html=True,
     )
+    # The competition ratio: 已登记 ÷ 房源, so that applicants can pick a less crowded project.
+    assertContains(
+        response,
+        '<div><dt>竞争比（已登记 ÷ 房源）</dt><dd><span class="stat-number">15.4</span>'
+        '<small class="stat-note">每套房源约 15.4 人登记</small></dd></div>',
+        html=True,
+    )
 
 
 def test_shows_each_public_plan_offering_the_project_but_not_drafts(client, db, now):
@@ -221,8 +228,8 @@ def test_runs_the_same_queries_for_one_photo_as_for_many(
     with CaptureQueriesContext(connection) as queries:
         client.get(url(small))
     # The page: project, its public offerings, photos, floor plans, when it next changes (2);
-    # its live part: project, offerings with their plans, their 已登记人数.
-    assert len(queries) <= 9
+    # its live part: project, offerings with their plans, their 已登记人数, their 房源.
+    assert len(queries) <= 10
 
     big = make_project()
     for position in range(8):
@@ -240,7 +247,7 @@ def test_runs_the_same_queries_for_one_photo_as_for_many(
         client.get(url(big), HTTP_HX_REQUEST="true")
 
     clear_cache()
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         client.get(url(big), HTTP_HX_REQUEST="true")
 
 
@@ -251,7 +258,7 @@ def test_polls_share_one_rendering_of_the_offerings_for_ten_seconds(client, time
     project = plan.projects.get()
     with CaptureQueriesContext(connection) as first:
         response = client.get(url(project), HTTP_HX_REQUEST="true")
-    assert len(first) == 3
+    assert len(first) == 4  # project, offerings, 已登记人数, 房源
     assert response["Cache-Control"] == "public, max-age=0, must-revalidate, s-maxage=5"
     make_registrations(plan, 42)
     time_machine.shift(9.5)

@@ -24,6 +24,7 @@ from PIL import Image, ImageDraw
 
 from accounts import staff_otp
 from accounts.models import StaffTOTPDevice, User
+from allocation import demo as allocation_demo
 from applications import demo
 from messaging import outbox
 from plans.models import Announcement, AnnouncementAttachment, Plan, PlanProject
@@ -240,6 +241,9 @@ class Command(BaseCommand):
             created = [spec.title for spec in PLANS if seed_plan(spec, projects, now=now)]
             plans = [Plan.objects.get(title=spec.title) for spec in PLANS]
             registrations = demo.seed_registrations(open_plan=plans[0], closed_plan=plans[2])
+            # The closed plan is drawn and in 选房, so the 选房大厅 shows a live queue.
+            staff = User.objects.filter(is_staff=True).order_by("pk").first()
+            choosing = allocation_demo.seed(plans[2], staff=staff, now=now) if staff else ""
         sms.outbox.clear()
         self.stdout.write(
             f"演示数据就绪：{len(PROJECTS)} 个项目，{len(PLANS)} 个配租计划，"
@@ -247,6 +251,8 @@ class Command(BaseCommand):
         )
         for title in created:
             self.stdout.write(f"  新建：{title}")
+        if choosing:
+            self.stdout.write(choosing)
         self.stdout.write(
             f"演示申请人：手机号 {demo.APPLICANT_PHONES[0]} 至 {demo.APPLICANT_PHONES[-1]}，"
             "用短信验证码登录（开发环境的短信在控制台和 /dev/sms/ 中）。"

@@ -16,7 +16,7 @@ from django.db import close_old_connections
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands import db_worker
 
-from messaging import outbox, schedule
+from messaging import outbox, schedule, sweeps
 
 
 def sweep_forever(interval: float) -> None:
@@ -29,6 +29,10 @@ def sweep_forever(interval: float) -> None:
             schedule.enqueue_daily()
         except Exception:
             schedule.logger.exception("The daily tasks could not be enqueued")
+        finally:
+            close_old_connections()
+        try:
+            sweeps.run_all()  # the other rooms' periodic tasks (the 选房 queues)
         finally:
             close_old_connections()
         time.sleep(interval)
