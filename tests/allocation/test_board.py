@@ -54,7 +54,7 @@ def test_the_board_is_cached_and_shows_a_choice_at_once(client, django_capture_o
     with CaptureQueriesContext(connection) as cached:
         fragment = board(client, plan)
     assert len(cached) == 0  # the board from the cache
-    assert fragment["Cache-Control"] == "public, max-age=3"
+    assert fragment["Cache-Control"] == "public, max-age=0, must-revalidate, s-maxage=3"
     assert fragment.content.decode().lstrip().startswith('<section id="board"')
     assert 'hx-trigger="every 3s"' in fragment.content.decode()
     first = min(passed, key=lambda r: r.position)
