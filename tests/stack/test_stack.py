@@ -245,8 +245,9 @@ def test_an_upload_at_the_limits_is_taken_and_one_above_gets_the_sites_page(site
 
 
 def test_x_forwarded_for_is_believed_from_nginx_only(stack, site):
-    """A guesser cannot dodge the staff login's address lock by making up X-Forwarded-For:
-    the address the limits use is the one nginx saw (the client here sends from 127.0.0.9)."""
+    """A guesser cannot dodge the staff login's lock on (account, address) by making up
+    X-Forwarded-For: the address the limits use is the one nginx saw (the client here sends from
+    127.0.0.9), so five wrong passwords for one account with five made-up addresses lock it."""
     stack.manage(
         "shell", "-c",
         "from accounts.models import User; "
@@ -255,7 +256,7 @@ def test_x_forwarded_for_is_believed_from_nginx_only(stack, site):
     guesser = Visitor(Client(DOMAIN, stack.ca_file, source="127.0.0.9"))
     guesses = [
         guesser.post_form(
-            "/admin/login/", {"username": f"1380000010{n}", "password": "guess"},
+            "/admin/login/", {"username": "13800000077", "password": f"guess-{n}"},
             **{"X-Forwarded-For": f"10.0.0.{n}, 203.0.113.{n}"},  # a new address each time
         )
         for n in range(5)
