@@ -139,7 +139,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # django.contrib.auth's, with an applicant's user from the shared cache (accounts/usercache.py).
+    "accounts.usercache.CachedAuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
     # A signed-in applicant agrees to a new 个人信息处理规则 before going on (accounts/consent.py).
@@ -466,7 +467,7 @@ INSTALLED_APPS += [
 ]
 # Right after the user is known: request.user.is_verified() reads the device from the session.
 MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    MIDDLEWARE.index("accounts.usercache.CachedAuthenticationMiddleware") + 1,
     "django_otp.middleware.OTPMiddleware",
 )
 # Last, as django-axes requires: it answers a login refused by the lockout.
