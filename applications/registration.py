@@ -23,7 +23,6 @@ from applications.models import (
     RegistrationEvent,
     new_reference,
 )
-from applications.tasks import render_record_ahead
 from messaging.outbox import Kind, queue_text
 from plans.models import Plan, PlanProject
 from rentcenter import crypto
@@ -97,7 +96,6 @@ def register(
     for _attempt in range(3):
         try:
             registration = _create(applicant, plan, offering, info)
-            render_record_ahead(registration)
             return Outcome(registration, created=True)
         except IntegrityError:
             existing = _active(applicant, plan)

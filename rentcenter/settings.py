@@ -92,8 +92,9 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 VAR_DIR = Path(envstr("VAR_DIR", str(BASE_DIR / "var")))
 
 SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-# A worker renders a record's PDF when a registration or a decision changes it, so 导出 PDF
-# reads a stored file (applications/tasks.py). The tests turn it off but where they test it.
+# A worker renders a record's PDF when the applicant opens the record page (where 导出 PDF is),
+# so the export reads a stored file (applications/tasks.py). The tests turn it off but where
+# they test it.
 RECORD_PDF_AHEAD = envbool("RECORD_PDF_AHEAD", True)
 
 INSTALLED_APPS = [
