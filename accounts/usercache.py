@@ -10,7 +10,7 @@ database", has the figures). So the user and those states are kept per person, i
 read with its version in one round trip to Redis:
 
     usercache:<id>:version           a random token; a change of the person's data deletes it
-    usercache:<id>:<key>             Entry(version, the user's fields, session hash, parts)
+    usercache:<id>:<key>             {version, the user's fields, session hash, parts}
 
 An entry is used only if its version is the current token, so a change shows on the very next
 page, in every worker: every save or delete of the person's own rows (accounts.User,
@@ -45,7 +45,7 @@ import functools
 import hashlib
 import secrets
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -69,12 +69,12 @@ MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 NOT_KEPT = frozenset({"password", "id_number_encrypted"})
 
 
-@dataclass
-class Entry:
-    version: str
-    fields: dict[str, Any]  # attribute name → value, every concrete field but NOT_KEPT
-    session_hash: str
-    parts: dict[str, Any] = field(default_factory=dict)  # what other rooms keep (remembered)
+# The entry is plain data (a dict of built-in values, dates and the phone), so that no
+# change of a class here can make a stored entry fail to load after a deploy:
+#   "version": the token it was read under, "fields": attribute name → value of every
+#   concrete field but NOT_KEPT, "session_hash": the user's then, "parts": name → value kept
+#   by `remembered`.
+Entry = dict[str, Any]
 
 
 @dataclass
@@ -96,7 +96,10 @@ def entry_key(person_id: int) -> str:
 
 @functools.lru_cache(maxsize=4)
 def _key_fingerprint(secret: str) -> str:
-    return hashlib.sha256(f"accounts.usercache|{secret}".encode()).hexdigest()[:12]
+    """Names the secret key and the user's fields: entries made under another key, or by a
+    release whose User has other fields, are never read."""
+    names = ",".join(f.attname for f in User._meta.concrete_fields)
+    return hashlib.sha256(f"accounts.usercache|{names}|{secret}".encode()).hexdigest()[:12]
 
 
 # Reading -------------------------------------------------------------------------------------
@@ -116,9 +119,9 @@ def get_user(request: HttpRequest) -> User | AnonymousUser:
     if (
         version
         and entry
-        and entry.version == version
+        and entry["version"] == version
         and session_hash
-        and constant_time_compare(session_hash, entry.session_hash)
+        and constant_time_compare(session_hash, entry["session_hash"])
     ):
         return _user(person_id, entry)
     if not version:
@@ -132,7 +135,12 @@ def get_user(request: HttpRequest) -> User | AnonymousUser:
             for f in User._meta.concrete_fields
             if f.attname not in NOT_KEPT
         }
-        entry = Entry(version, fields, user.get_session_auth_hash())
+        entry = {
+            "version": version,
+            "fields": fields,
+            "session_hash": user.get_session_auth_hash(),
+            "parts": {},
+        }
         cache.set(entry_key(person_id), entry, PERSON_CACHE_SECONDS)
         user.person_cache = Person(entry_key(person_id), entry)
     return user
@@ -157,8 +165,10 @@ def _person_id(session) -> int | None:
 
 
 def _user(person_id: int, entry: Entry) -> User:
-    names = list(entry.fields)
-    user = User.from_db("default", names, [entry.fields[name] for name in names])
+    fields = entry["fields"]
+    # In the model's order, as from_db expects them; a field the entry lacks is deferred.
+    names = [f.attname for f in User._meta.concrete_fields if f.attname in fields]
+    user = User.from_db("default", names, [fields[name] for name in names])
     user.person_cache = Person(entry_key(person_id), entry)
     return user
 
@@ -170,10 +180,11 @@ def remembered(user: User, name: str, compute: Callable[[], T]) -> T:
     person: Person | None = getattr(user, "person_cache", None)
     if person is None:
         return compute()
-    if name in person.entry.parts:
-        return person.entry.parts[name]
+    parts = person.entry["parts"]
+    if name in parts:
+        return parts[name]
     value = compute()
-    person.entry.parts[name] = value
+    parts[name] = value
     # Under the version read before the rows were: if they changed since, it is never used.
     cache.set(person.key, person.entry, PERSON_CACHE_SECONDS)
     return value

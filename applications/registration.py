@@ -116,6 +116,14 @@ class PlansState:
     rejected: dict[int, str] = field(default_factory=dict)  # plan id → 不通过原因
     latest_info: dict[int, int] = field(default_factory=dict)  # plan id → latest form's id
 
+    def data(self) -> tuple:
+        return (sorted(self.submitted), self.registered, self.rejected, self.latest_info)
+
+    @classmethod
+    def from_data(cls, data: tuple) -> "PlansState":
+        submitted, registered, rejected, latest_info = data
+        return cls(frozenset(submitted), registered, rejected, latest_info)
+
     def of(self, plan_ids: Iterable[int]) -> "PlansState":
         """The same, for these plans only."""
         ids = set(plan_ids)
@@ -142,9 +150,9 @@ def plans_state(applicant: User, plan_ids: Iterable[int]) -> PlansState:
     plan_ids = list(plan_ids)
     if not plan_ids:
         return NO_STATE
-    return usercache.remembered(applicant, "plans_state", lambda: _plans_state(applicant)).of(
-        plan_ids
-    )
+    # Kept as plain data (accounts/usercache.py keeps no class of ours).
+    kept = usercache.remembered(applicant, "plans_state", lambda: _plans_state(applicant).data())
+    return PlansState.from_data(kept).of(plan_ids)
 
 
 def _plans_state(applicant: User) -> PlansState:

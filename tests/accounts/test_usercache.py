@@ -206,9 +206,9 @@ def test_staff_are_never_kept(client):
 
 def test_the_entry_holds_no_password_and_no_encrypted_number(signed_in, applicant):
     entry = cache.get(usercache.entry_key(applicant.pk))
-    assert entry.fields["phone"] == applicant.phone
-    assert "password" not in entry.fields
-    assert "id_number_encrypted" not in entry.fields
+    assert entry["fields"]["phone"] == applicant.phone
+    assert "password" not in entry["fields"]
+    assert "id_number_encrypted" not in entry["fields"]
     assert applicant.password not in repr(entry)
     assert applicant.id_number_encrypted not in repr(entry)
 
