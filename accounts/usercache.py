@@ -9,17 +9,17 @@ PostgreSQL's own CPU were a third of the view's CPU (README, "A signed-in page w
 database", has the figures). So the user and those states are kept per person, in one entry
 read with its version in one round trip to Redis:
 
-    usercache:<id>:version           a random token; a change of the person's data deletes it
+    usercache:<id>:version           a random token; a change of the person's data replaces it
     usercache:<id>:<key>             {version, the user's fields, session hash, parts}
 
 An entry is used only if its version is the current token, so a change shows on the very next
 page, in every worker: every save or delete of the person's own rows (accounts.User,
 their 信息填报, their registrations: `changed`, connected by the apps to those models; bulk
-writes call it themselves) deletes the token at once and again after the transaction commits.
+writes call it themselves) replaces the token at once and again after the transaction commits.
 At once, so that the writing request and a test inside one transaction see it; after commit,
 so that a page read in between, from the rows as they were, cannot stay: it was stored under a
-token that no longer exists. A token that is missing (deleted, evicted, expired) is made anew
-and matches no entry stored before.
+token that is no longer current. A token that is missing (evicted, expired) is made anew; no
+token is made twice, so none matches an entry stored under another.
 
 What Django checks stays checked. The entry holds the session hash the user had when it was
 stored, and a session whose hash differs goes to Django's own get_user (which flushes it, or
@@ -125,9 +125,12 @@ def get_user(request: HttpRequest) -> User | AnonymousUser:
     ):
         return _user(person_id, entry)
     if not version:
-        # Before the database is read: a change committed after this read deletes it.
-        cache.add(version_key(person_id), secrets.token_hex(8), PERSON_CACHE_SECONDS)
-        version = cache.get(version_key(person_id))
+        # Before the database is read: a change committed after this read replaces it.
+        token = secrets.token_hex(8)
+        if cache.add(version_key(person_id), token, PERSON_CACHE_SECONDS):
+            version = token
+        else:  # another request made one first
+            version = cache.get(version_key(person_id))
     user = auth.get_user(request)
     if user.is_authenticated and user.pk == person_id and version and may_keep(user):
         fields = {
@@ -194,8 +197,9 @@ def remembered(user: User, name: str, compute: Callable[[], T]) -> T:
 
 
 def changed(person_id: int | None) -> None:
-    """The person's rows change in the current transaction: their entry is dropped now and
-    again once the transaction commits."""
+    """The person's rows change in the current transaction: their version is replaced now and
+    again once the transaction commits (a new token rather than none, so that the next page
+    finds a version and reads the database without asking Redis twice)."""
     if person_id is not None:
         people_changed([person_id])
 
@@ -205,8 +209,12 @@ def people_changed(person_ids: Iterable[int]) -> None:
     if not keys:
         return
     if transaction.get_connection().in_atomic_block:
-        cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys))  # at once outside a transaction
+        _replace(keys)
+    transaction.on_commit(lambda: _replace(keys))  # at once outside a transaction
+
+
+def _replace(keys: list[str]) -> None:
+    cache.set_many({key: secrets.token_hex(8) for key in keys}, PERSON_CACHE_SECONDS)
 
 
 def user_saved(sender: type, instance: User, **kwargs: object) -> None:

@@ -256,12 +256,13 @@ def run() -> None:
         mine()
         report("home, signed in", cpu_ms(mine, CHEAP), trips(mine), base)
 
-        for name, tasks in (
-            ("确认登记 (request)", DUMMY_TASKS),
-            ("确认登记 + what it queues", IMMEDIATE_TASKS),
+        for name, tasks, warm in (
+            ("确认登记 (request)", DUMMY_TASKS, True),
+            ("确认登记 (session's first)", DUMMY_TASKS, False),
+            ("确认登记 + what it queues", IMMEDIATE_TASKS, True),
         ):
             with override_settings(TASKS=tasks, RECORD_PDF_AHEAD=True):
-                cpu, counts = registering(handler, open_plan)
+                cpu, counts = registering(handler, open_plan, warm=warm)
             report(name, cpu, counts, base)
 
         # The record page (where 导出 PDF is) opened again: its PDF was asked for the first time.
@@ -297,9 +298,11 @@ def signed_in_browser(handler: WSGIHandler, user) -> Browser:
     return browser
 
 
-def registering(handler: WSGIHandler, plan) -> tuple[Cpu, tuple[int, int]]:
+def registering(handler: WSGIHandler, plan, *, warm: bool) -> tuple[Cpu, tuple[int, int]]:
     """确认登记 by fresh applicants, each signed in and with a submitted form: CPU per POST
-    (the best of ROUNDS rounds), and the SQL queries and Redis round trips of one."""
+    (the best of ROUNDS rounds), and the SQL queries and Redis round trips of one. `warm`: each
+    came from the home page (as on the day), else the POST is their session's first request
+    (as in `make loadtest`'s registration phase)."""
     from django.urls import reverse
 
     from tests.factories import make_applicant, make_info
@@ -313,7 +316,8 @@ def registering(handler: WSGIHandler, plan) -> tuple[Cpu, tuple[int, int]]:
             person = make_applicant()
             make_info(person, plan, documents=[])
             browser = signed_in_browser(handler, person)
-            browser.request("GET", "/")  # as the applicant came from the home page
+            if warm:
+                browser.request("GET", "/")  # as the applicant came from the home page
             data = {
                 "offering": offerings[i % len(offerings)].pk,
                 "csrfmiddlewaretoken": browser.cookies[settings.CSRF_COOKIE_NAME],
