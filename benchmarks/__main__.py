@@ -7,7 +7,7 @@ queries whatever the data size; the time ratio shows what the extra rows cost in
 Then the public pages from the page cache (queries and time on a miss and a hit, anonymous and
 signed in), 导出 PDF against the HTML record page, the registration path's throughput, and the
 lottery's own figures (benchmarks/lottery.py), and server CPU per request against /healthz
-(benchmarks/cpu.py). `python -m benchmarks cpu_per_request` runs only the benches named.
+(benchmarks/inprocess.py). `python -m benchmarks cpu_per_request` runs only the benches named.
 """
 
 import os
@@ -263,9 +263,9 @@ def choosing_board() -> None:
 
 
 def cpu_per_request() -> None:
-    from benchmarks import cpu
+    from benchmarks import inprocess
 
-    cpu.run()
+    inprocess.run()
 
 
 def main() -> None:
