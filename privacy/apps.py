@@ -6,4 +6,9 @@ class PrivacyConfig(AppConfig):
     verbose_name = "个人信息"
 
     def ready(self) -> None:
-        from privacy import checks  # noqa: F401 - registers the deploy checks
+        from messaging import schedule
+        from privacy import checks, retention, tasks  # checks: registers the deploy checks
+
+        assert checks
+
+        schedule.daily(tasks.purge_expired_daily, hour=retention.purge_hour)
