@@ -13,17 +13,14 @@ from benchmarks import cpu
 # A child that burns CPU when told ("burn SECONDS" on stdin), then reports on stdout the CPU
 # time it has used, by its own account, and that of the children it has reaped.
 CHILD = """
-import os, resource, subprocess, sys, time
-def burn(seconds):
-    end = time.process_time() + seconds
-    while time.process_time() < end:
-        pass
+import resource, subprocess, sys, time
+BURN = "import time; end = time.process_time() + {}\\nwhile time.process_time() < end: pass"
 for line in sys.stdin:
     command, seconds = line.split()
     if command == "burn":
-        burn(float(seconds))
+        exec(BURN.format(seconds))
     elif command == "child":  # a grandchild burns, exits and is reaped
-        subprocess.run([sys.executable, "-c", f"import time\\nend = time.process_time() + {seconds}\\nwhile time.process_time() < end: pass"], check=True)
+        subprocess.run([sys.executable, "-c", BURN.format(seconds)], check=True)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(time.process_time(), children.ru_utime + children.ru_stime, flush=True)
 """
@@ -35,7 +32,7 @@ BOUND = 5 * TICK
 
 @pytest.fixture
 def child():
-    process = subprocess.Popen(
+    process = subprocess.Popen(  # noqa: S603 - this interpreter, this file's code
         [sys.executable, "-c", CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
     yield process
