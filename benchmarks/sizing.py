@@ -117,7 +117,7 @@ def print_table(
             f"| {s.registrants:,} | {s.registrations_per_second:.0f} | "
             f"{s.requests_per_second:,.0f} | {s.cores['web']} ({s.cpu['web']:.1f}) | "
             f"{s.cores['db']} ({s.cpu['db']:.1f}) | {s.cores['redis']} ({s.cpu['redis']:.2f}) | "
-            f"{s.workers} |"
+            f"{s.workers} ({s.cpu['worker']:.2f}) |"
         )
     print("(in brackets: CPU seconds per second at the peak)")
     print()

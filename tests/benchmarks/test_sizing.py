@@ -51,4 +51,6 @@ def test_the_table_has_a_row_per_plan(capsys):
     sizes = sizing.print_table(cpu_ms_per_request=FIGURES, worker_cpu_seconds_per_text=0.01)
     assert [s.registrants for s in sizes] == [10_000, 50_000, 200_000]
     out = capsys.readouterr().out
-    assert "| 200,000 | 1000 | 13,433 | 224 (134.3) |" in out
+    # 1,000 registrations/s at the peak, 13,433 req/s: web 134.3 CPU-s/s ÷ 0.6 → 224 cores, db
+    # 26.9 → 45, redis 1.34 → 3; workers 1,000 × 0.21 s ÷ 0.6 = 350, using 10 CPU-s/s.
+    assert "| 200,000 | 1000 | 13,433 | 224 (134.3) | 45 (26.9) | 3 (1.34) | 350 (10.00) |" in out
