@@ -9,7 +9,7 @@ class AllocationConfig(AppConfig):
     def ready(self) -> None:
         from allocation import board, tasks
         from allocation.models import ChoosingPolicy, Session
-        from messaging import sweeps
+        from messaging import schedule
         from rentcenter import pagecache
 
         pagecache.register_hole(board.BOARD)
@@ -17,4 +17,4 @@ class AllocationConfig(AppConfig):
         for model in (ChoosingPolicy, Session):
             for signal in (post_save, post_delete):
                 signal.connect(pagecache.catalogue_changed, sender=model, dispatch_uid="pagecache")
-        sweeps.register(tasks.settle_sessions)
+        schedule.every_sweep(tasks.settle_sessions)

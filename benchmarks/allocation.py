@@ -38,9 +38,14 @@ WATCHERS = 1000
 CSRF = "loadtestloadtestloadtestloadtest"
 
 
-def phase(base: str, env: dict[str, str], database: str, args) -> tuple[list, list[str]]:
-    """The 选房 scenario: rows for the table (as benchmarks/loadtest.Row) and failed checks."""
-    from benchmarks.loadtest import PYTHON, WORK, Row, parse_wrk, read_locust
+def phase(
+    base: str, env: dict[str, str], database: str, args, *, measure
+) -> tuple[list, list[str]]:
+    """The 选房 scenario: rows for the table (as benchmarks/loadtest.Row) and failed checks.
+
+    `measure` (benchmarks/loadtest.Measure) gives each row the server's CPU per request: the
+    watchers' row from when all poll until the last turn, 确认选房 and the board's checks in."""
+    from benchmarks.loadtest import PYTHON, WORK, Row, read_locust
 
     out = WORK / "choosing.json"
     subprocess.run(
@@ -59,7 +64,7 @@ def phase(base: str, env: dict[str, str], database: str, args) -> tuple[list, li
     )
     data = json.loads(out.read_text())
     hall = f"/plans/{data['plan']}/hall/"
-    rows = wrk_rows(base, hall, args, parse_wrk)
+    rows = wrk_rows(base, hall, args, measure)
     board = f"{hall}board/"  # what htmx polls
     prefix = WORK / "locust-choosing"
     watchers = subprocess.Popen(
@@ -81,11 +86,16 @@ def phase(base: str, env: dict[str, str], database: str, args) -> tuple[list, li
         stdout=subprocess.DEVNULL,
     )
     time.sleep(8)  # the watchers are all polling
+    start = measure.point()
     latencies, statuses = choose_in_turn(base, data)
+    end = measure.point()
     watchers.wait()
-    rows += [
+    watching = [
         row for row in read_locust(prefix, f"选房 {WATCHERS} watchers") if row.name.endswith("hall")
     ]
+    for row in watching:
+        row.cpu_ms = measure.per_request(start, end)
+    rows += watching
     latency = sorted(latencies)
     note = ""
     if latency:
@@ -108,22 +118,22 @@ def phase(base: str, env: dict[str, str], database: str, args) -> tuple[list, li
     return rows, check(database, statuses, latency)
 
 
-def wrk_rows(base: str, hall: str, args, parse_wrk) -> list:
+def wrk_rows(base: str, hall: str, args, measure) -> list:
     import shutil
 
-    wrk = shutil.which("wrk")
-    if not wrk:
+    from benchmarks.loadtest import run_wrk
+
+    if not shutil.which("wrk"):
         return []
-    rows = []
     targets = [
         ("/healthz", "/healthz", []),
         ("选房大厅（匿名）", hall, []),
         ("选房大厅 htmx 片段（匿名）", f"{hall}board/", ["-H", "HX-Request: true"]),
     ]
-    for name, path, headers in targets:
-        command = [wrk, "-t2", "-c32", f"-d{args.seconds}s", "--latency", *headers, base + path]
-        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-        rows.append(parse_wrk(name, output))
+    rows = [
+        run_wrk(name, base + path, headers, measure, args.seconds)
+        for name, path, headers in targets
+    ]
     for row in rows:
         row.ratio = row.rps / rows[0].rps
     return rows
@@ -241,9 +251,8 @@ def main() -> int:
     """`python -m benchmarks.allocation`: the 选房 scenario alone, on a fresh database and the
     same production-like server as `make loadtest` (its helpers), for when only it changed."""
     import argparse
-    import signal
 
-    from benchmarks import loadtest
+    from benchmarks import cpu, loadtest
 
     parser = argparse.ArgumentParser(description="选房 under load, alone")
     parser.add_argument("--seconds", type=int, default=20)
@@ -259,13 +268,24 @@ def main() -> int:
     try:
         loadtest.prepare(env, 10)
         server, worker = loadtest.start_server(env, args), loadtest.start_worker(env)
-        rows, failures = phase(f"http://127.0.0.1:{args.port}", env, database, args)
+        meter = cpu.Meter(
+            web=server.pid,
+            worker=worker.pid,
+            database=database,
+            redis_port=loadtest.redis_port(env),
+        )
+        with meter:
+            loadtest.settle(meter)
+            data = json.loads((loadtest.WORK / "applicants.json").read_text())
+            measure = loadtest.Measure(
+                meter, loadtest.WORK / f"{database}-access.log", data["plan"]
+            )
+            rows, failures = phase(
+                f"http://127.0.0.1:{args.port}", env, database, args, measure=measure
+            )
         loadtest.print_table(rows)
     finally:
-        for process in (server, worker):
-            if process:
-                process.send_signal(signal.SIGTERM)
-                process.wait(timeout=30)
+        loadtest.stop(server, worker)
         loadtest.admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
     for failure in failures:
         print(f"CHECK FAILED: {failure}")

@@ -15,6 +15,12 @@ then measures:
 
 Figures are requests per second, p50/p95/p99 in ms and failures, each divided by /healthz
 measured by the same tool in the same run: the machine is shared and noisy, ratios are not.
+Beside them, what a request costs the stack itself, which holds from machine to machine: the
+CPU-ms per request of the web, db, redis and worker processes (benchmarks/cpu.py), read from
+/proc at the start and the end of each phase's steady state and divided by the requests the
+server answered between (its access log); the load tools are not counted. For 确认登记 also
+per successful registration, the worker measured until it has sent every text; and from the
+opening mix's figures, the cores a plan's opening needs (benchmarks/sizing.py).
 Then the database is checked: one active registration per applicant, as many as 确认登记
 succeeded, one 已登记 event each, one text each (once the worker has emptied the outbox), and
 the 已登记人数 that 项目详情 shows equal to the rows. The exit status is 1 if a check fails.
@@ -31,12 +37,13 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import psycopg
 
-from benchmarks import allocation
+from benchmarks import allocation, cpu, sizing
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "var" / "loadtest"
@@ -49,6 +56,9 @@ def main() -> int:
     parser.add_argument("--applicants", type=int, default=10_000)
     parser.add_argument("--users", type=int, default=200, help="concurrent Locust users")
     parser.add_argument("--seconds", type=int, default=20, help="length of each timed phase")
+    parser.add_argument(
+        "--opening-seconds", type=int, default=60, help="length of the opening mix's phase"
+    )
     parser.add_argument("--register-seconds", type=int, default=300, help="at most, to register")
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)
     parser.add_argument("--port", type=int, default=8765)
@@ -68,17 +78,28 @@ def main() -> int:
         base = f"http://127.0.0.1:{args.port}"
         data = json.loads((WORK / "applicants.json").read_text())
         rows: list[Row] = []
-        rows += wrk_phase(base, data, env, args)
-        rows += locust_phases(base, env, args)
-        choosing_rows, choosing_failures = allocation.phase(base, env, database, args)  # 选房
-        rows += choosing_rows
+        meter = cpu.Meter(
+            web=server.pid, worker=worker.pid, database=database, redis_port=redis_port(env)
+        )
+        with meter:
+            settle(meter)
+            measure = Measure(meter, WORK / f"{database}-access.log", data["plan"])
+            rows += wrk_phase(base, data, measure, args)
+            rows += locust_phases(base, env, database, measure, args)
+            choosing_rows, choosing_failures = allocation.phase(  # 选房
+                base, env, database, args, measure=measure
+            )
+            rows += choosing_rows
         print_table(rows)
+        print_per_registration(measure.per_registration)
+        opening = next(r for r in rows if r.name == "opening: 全部请求")
+        sizing.print_table(
+            cpu_ms_per_request=opening.cpu_ms,
+            worker_cpu_seconds_per_text=measure.per_registration["确认登记"]["worker"] / 1000,
+        )
         failures = check(database, base, data, rows) + choosing_failures
     finally:
-        for process in (server, worker):
-            if process:
-                process.send_signal(signal.SIGTERM)
-                process.wait(timeout=30)
+        stop(server, worker)
         if not args.keep:
             admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
     for failure in failures:
@@ -127,6 +148,10 @@ def production_env(database: str, port: int) -> dict[str, str]:
         "GUNICORN_ACCESS_LOG": str(WORK / f"{database}-access.log"),
         "GUNICORN_CMD_ARGS": "--access-logformat='%(m)s %(U)s %(s)s %({location}o)s'",
     }
+
+
+def redis_port(env: dict[str, str]) -> int:
+    return urllib.parse.urlsplit(env["REDIS_URL"]).port or 6379
 
 
 def prepare(env: dict[str, str], applicants: int) -> None:
@@ -182,6 +207,19 @@ def start_worker(env: dict[str, str]) -> subprocess.Popen:
     return worker
 
 
+def stop(*processes: subprocess.Popen | None) -> None:
+    """SIGTERM, then a second one: RQ's worker takes the first as "finish the job" (warm
+    shutdown) and has been seen waiting on a thread after it; the second is its cold shutdown."""
+    for process in processes:
+        if process:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=30)
+
+
 def wait_for_the_outbox(connection, seconds: int = 300) -> int:
     """Pending texts left after waiting up to `seconds` for the worker to send them."""
     pending = 0
@@ -203,30 +241,111 @@ class Row:
         self.rps, self.p50, self.p95, self.p99 = rps, p50, p95, p99
         self.requests, self.failures, self.note = requests, failures, note
         self.ratio: float | None = None
+        # CPU-ms per request served in the phase's steady state, by group (benchmarks/cpu.py).
+        self.cpu_ms: dict[str, float] | None = None
 
 
-def wrk_phase(base: str, data: dict, env: dict[str, str], args) -> list["Row"]:
-    wrk = shutil.which("wrk")
-    if not wrk:
+class Point:
+    """A moment of a phase: the processes' CPU and what the server had answered by then."""
+
+    def __init__(self, mark: cpu.Mark, requests: int, registrations: int) -> None:
+        self.mark, self.requests, self.registrations = mark, requests, registrations
+
+
+class Measure:
+    """CPU between two moments, per request and per registration, counted by the server.
+
+    The requests are the lines of gunicorn's access log (every answer, whoever asked); the
+    registrations are its 302s from 确认登记 to 登记成功, as the checks count them."""
+
+    def __init__(self, meter: cpu.Meter, access_log: Path, plan: int) -> None:
+        self.meter, self.access_log = meter, access_log
+        self.registration = f"POST /plans/{plan}/register/ 302 "
+        self.offset = self.requests = self.registrations = 0
+        self.per_registration: dict[str, dict[str, float]] = {}
+
+    def point(self) -> Point:
+        mark = self.meter.mark()
+        with open(self.access_log, "rb") as file:
+            file.seek(self.offset)
+            chunk = file.read()
+        complete = chunk[: chunk.rfind(b"\n") + 1]  # a line being written waits for the next
+        self.offset += len(complete)
+        lines = complete.decode(errors="replace").splitlines()
+        self.requests += len(lines)
+        self.registrations += sum(
+            line.startswith(self.registration) and "/registered/" in line for line in lines
+        )
+        return Point(mark, self.requests, self.registrations)
+
+    def per_request(self, start: Point, end: Point) -> dict[str, float]:
+        used = cpu.cpu_seconds(start.mark, end.mark)
+        served = max(end.requests - start.requests, 1)
+        return {group: seconds * 1000 / served for group, seconds in used.items()}
+
+    def registered(self, name: str, start: Point, end: Point) -> int:
+        """CPU-ms per successful 确认登记 from `start` to `end`, kept under `name`."""
+        used = cpu.cpu_seconds(start.mark, end.mark)
+        registrations = end.registrations - start.registrations
+        self.per_registration[name] = {
+            **{group: seconds * 1000 / max(registrations, 1) for group, seconds in used.items()},
+            "registrations": registrations,
+            "requests": end.requests - start.requests,
+        }
+        return registrations
+
+
+def settle(meter: cpu.Meter, seconds: int = 60) -> None:
+    """Wait until the server and the worker have finished starting (Django's imports, the PDF
+    fonts): until a second passes in which the stack uses less than 5 % of a core. Their start
+    is no request's cost."""
+    previous = meter.mark()
+    for _ in range(seconds):
+        time.sleep(1)
+        now = meter.mark()
+        if cpu.cpu_seconds(previous, now)["total"] < 0.05:
+            return
+        previous = now
+
+
+def steady(seconds: float) -> tuple[float, float]:
+    """Warm-up and tail of a timed phase, in seconds: the steady state is what lies between."""
+    return min(3.0, seconds * 0.15), min(2.0, seconds * 0.1)
+
+
+def run_wrk(name: str, url: str, headers: list[str], measure: Measure, seconds: int) -> "Row":
+    """One wrk run (32 connections), its CPU measured from after the warm-up to before the end."""
+    warm_up, tail = steady(seconds)
+    command = ["wrk", "-t2", "-c32", f"-d{seconds}s", "--latency", *headers, url]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as wrk:
+        time.sleep(warm_up)
+        start = measure.point()
+        time.sleep(seconds - warm_up - tail)
+        end = measure.point()
+        output, _ = wrk.communicate()
+    if wrk.returncode:
+        raise SystemExit(f"wrk failed on {url}")
+    row = parse_wrk(name, output)
+    row.cpu_ms = measure.per_request(start, end)
+    return row
+
+
+def wrk_phase(base: str, data: dict, measure: Measure, args) -> list["Row"]:
+    if not shutil.which("wrk"):
         print("wrk is not installed (apt-get install wrk): its figures are left out")
         return []
     project = data["offerings"][0]["project"]
     cookie = f"{data['session_cookie']}={data['sessions'][-1]}"
     targets = [
-        ("/healthz", "/healthz", None),
-        ("首页（匿名）", "/", None),
-        ("项目详情（匿名）", f"/projects/{project}/", None),
-        ("首页（已登录）", "/", cookie),
+        ("/healthz", "/healthz", []),
+        ("首页（匿名）", "/", []),
+        ("项目详情（匿名）", f"/projects/{project}/", []),
+        ("首页（已登录）", "/", ["-H", f"Cookie: {cookie}"]),
     ]
-    rows = []
-    for name, path, cookie_header in targets:
-        command = [wrk, "-t2", "-c32", f"-d{args.seconds}s", "--latency"]
-        if cookie_header:
-            command += ["-H", f"Cookie: {cookie_header}"]
-        output = subprocess.run(
-            [*command, base + path], capture_output=True, text=True, check=True
-        ).stdout
-        rows.append(parse_wrk(name, output))
+    rows = [
+        run_wrk(name, base + path, headers, measure, args.seconds)
+        for name, path, headers in targets
+    ]
     healthz = rows[0].rps
     for row in rows:
         row.ratio = row.rps / healthz
@@ -252,17 +371,24 @@ def parse_wrk(name: str, output: str) -> Row:
     )
 
 
-def locust_phases(base: str, env: dict[str, str], args) -> list[Row]:
+def locust_phases(base: str, env: dict[str, str], database: str, measure: Measure, args):
+    """/healthz, 确认登记 alone, then the opening mix, each measured in its steady state.
+
+    确认登记 alone runs until every prepared applicant has registered, so it has no set end:
+    its steady state ends when 90 % have (then users start leaving). Its figures per
+    registration run from its start until the worker has sent every text it caused."""
     locust_env = {**env, "LOADTEST_APPLICANTS": str(WORK / "applicants.json")}
-    # (phase, users, how long at most, think time, registrant's flow)
+    # (phase, users, how long at most, think time, registrant's flow, warm-up)
     phases = [
-        ("healthz", ["HealthzUser"], args.seconds, "0", "post"),
-        ("register", ["Registrant"], args.register_seconds, "0", "post"),
-        ("opening", ["Registrant", "Browser"], args.seconds, "1", "full"),
+        ("healthz", ["HealthzUser"], args.seconds, "0", "post", steady(args.seconds)[0]),
+        ("register", ["Registrant"], args.register_seconds, "0", "post", 5),
+        # With think time a user's flow takes seconds: the mix is steady once every user has
+        # been through a flow or two.
+        ("opening", ["Registrant", "Browser"], args.opening_seconds, "1", "full", 10),
     ]
     rows: list[Row] = []
     healthz = None
-    for phase, classes, seconds, think, flow in phases:
+    for phase, classes, seconds, think, flow, warm_up in phases:
         if phase == "opening":
             # The mix registers applicants too: fresh ones from a second file.
             subprocess.run(
@@ -281,7 +407,8 @@ def locust_phases(base: str, env: dict[str, str], args) -> list[Row]:
             )
             locust_env["LOADTEST_APPLICANTS"] = str(WORK / "applicants-opening.json")
         prefix = WORK / f"locust-{phase}"
-        subprocess.run(
+        first = measure.point()
+        locust = subprocess.Popen(
             [
                 str(Path(PYTHON).parent / "locust"),
                 "-f",
@@ -301,11 +428,30 @@ def locust_phases(base: str, env: dict[str, str], args) -> list[Row]:
             ],
             env={**locust_env, "LOADTEST_THINK": think, "LOADTEST_FLOW": flow},
             cwd=ROOT,
-            check=False,  # Locust exits 1 when a request failed; the checks say so
             stdout=subprocess.DEVNULL,
-        )
-        for row in read_locust(prefix, phase):
-            if phase == "healthz" and row.name == "/healthz":
+        )  # Locust exits 1 when a request failed; the checks say so
+        time.sleep(warm_up)
+        start = end = measure.point()
+        if phase == "register":
+            while locust.poll() is None:
+                time.sleep(1)
+                now = measure.point()
+                if now.registrations - first.registrations < 0.9 * args.applicants:
+                    end = now
+        else:
+            time.sleep(max(seconds - warm_up - steady(seconds)[1], 1))
+            end = measure.point()
+        locust.wait()
+        if phase == "register":
+            with psycopg.connect(env["DATABASE_URL"]) as connection:
+                wait_for_the_outbox(connection)
+            measure.registered("确认登记", first, measure.point())
+        if phase == "opening":
+            measure.registered("opening", start, end)
+        phase_rows = read_locust(prefix, phase)
+        phase_rows[-1].cpu_ms = measure.per_request(start, end)
+        for row in phase_rows:
+            if row.name == "healthz: /healthz":
                 healthz = row.rps
             rows.append(row)
     for row in rows:
@@ -314,36 +460,71 @@ def locust_phases(base: str, env: dict[str, str], args) -> list[Row]:
 
 
 def read_locust(prefix: Path, phase: str) -> list[Row]:
+    """A row per URL, and the whole phase's as the last row when it asked for several."""
     rows = []
     with open(f"{prefix}_stats.csv", encoding="utf-8") as file:
-        for record in csv.DictReader(file):
-            if record["Name"] == "Aggregated":
+        records = list(csv.DictReader(file))
+    for record in records:
+        if record["Name"] == "Aggregated":
+            if len(records) <= 2:
                 continue
-            rows.append(
-                Row(
-                    "locust",
-                    f"{phase}: {record['Name']}",
-                    None,
-                    float(record["Requests/s"]),
-                    float(record["50%"]),
-                    float(record["95%"]),
-                    float(record["99%"]),
-                    int(record["Request Count"]),
-                    int(record["Failure Count"]),
-                )
+            record = {**record, "Name": "全部请求"}
+        rows.append(
+            Row(
+                "locust",
+                f"{phase}: {record['Name']}",
+                None,
+                float(record["Requests/s"]),
+                float(record["50%"]),
+                float(record["95%"]),
+                float(record["99%"]),
+                int(record["Request Count"]),
+                int(record["Failure Count"]),
             )
+        )
     return rows
 
 
 def print_table(rows: list[Row]) -> None:
     print()
-    print("| tool | what | req/s | p50 ms | p95 ms | p99 ms | requests | failures | ÷ /healthz |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| tool | what | req/s | p50 ms | p95 ms | p99 ms | requests | failures | ÷ /healthz "
+        "| CPU-ms/req web | db | redis | worker | total |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for row in rows:
         ratio = f"{row.ratio:.3f}" if row.ratio is not None else ""
+        used = " | ".join(
+            f"{row.cpu_ms[group]:.2f}" if row.cpu_ms else "" for group in (*cpu.GROUPS, "total")
+        )
         print(
             f"| {row.tool} | {row.name} | {row.rps:.1f} | {row.p50:.0f} | {row.p95:.0f} | "
-            f"{row.p99:.0f} | {row.requests} | {row.failures} | {ratio} |"
+            f"{row.p99:.0f} | {row.requests} | {row.failures} | {ratio} | {used} |"
+        )
+    print()
+    print(
+        "CPU-ms/req: CPU milliseconds of each group of the server's processes (benchmarks/cpu.py)"
+        " per request the server answered in the phase's steady state; of the whole mix where a"
+        " phase asks for several URLs (全部请求)."
+    )
+    print()
+
+
+def print_per_registration(figures: dict[str, dict[str, float]]) -> None:
+    labels = {
+        "确认登记": "确认登记 alone, from its start until the outbox was empty",
+        "opening": "the opening mix, a registration with its browsing",
+    }
+    print(
+        "| CPU-ms per successful 确认登记 | registrations | requests | web | db | redis "
+        "| worker | total |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for name, used in figures.items():
+        groups = " | ".join(f"{used[group]:.1f}" for group in (*cpu.GROUPS, "total"))
+        print(
+            f"| {labels.get(name, name)} | {used['registrations']:.0f} | {used['requests']:.0f} "
+            f"| {groups} |"
         )
     print()
 

@@ -3,8 +3,8 @@
 Two things the plain worker does not do, and the outbox needs: it runs RQ's scheduler, so a
 retry enqueued with run_after (the outbox's backoff) starts when due; and every
 OUTBOX_SWEEP_SECONDS it enqueues the sweep that finds texts whose task was lost with a killed
-worker (messaging.outbox.requeue_stranded), and the day's tasks once a day (the retention
-purge: messaging/schedule.py). Several workers each run both: RQ's scheduler
+worker (messaging.outbox.requeue_stranded), with the other rooms' periodic tasks and the day's
+tasks once a day (messaging/schedule.py). Several workers each run both: RQ's scheduler
 takes a lock, and the sweep only enqueues rows no one holds.
 """
 
@@ -32,15 +32,14 @@ class OutboxMixin:
 
     def run_maintenance_tasks(self) -> None:
         super().run_maintenance_tasks()
-        from messaging import sweeps
         from messaging.tasks import requeue_stranded_texts
 
         try:
             requeue_stranded_texts.enqueue()
         except Exception:
             logger.exception("The SMS outbox sweep could not be enqueued")
-        schedule.enqueue_daily()
-        sweeps.enqueue_all()  # the other rooms' periodic tasks (the 选房 queues)
+        schedule.enqueue_sweeps()  # the other rooms' periodic tasks (the 选房 queues)
+        schedule.enqueue_daily()  # the retention purge
 
 
 class OutboxWorker(OutboxMixin, SimpleWorker):

@@ -6,4 +6,8 @@ class PrivacyConfig(AppConfig):
     verbose_name = "个人信息"
 
     def ready(self) -> None:
-        from privacy import checks  # noqa: F401 - registers the deploy checks
+        import privacy.checks  # noqa: F401 - registers the deploy checks
+        from messaging import schedule
+        from privacy import retention, tasks
+
+        schedule.daily(tasks.purge_expired_daily, hour=retention.purge_hour)

@@ -14,6 +14,7 @@ where every room is in view:
 
 from datetime import datetime
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -110,6 +111,12 @@ def purge(*, now: datetime | None = None) -> PurgeRun:
     run.finished_at = timezone.now()
     run.save(update_fields=["counts", "finished_at"])
     return run
+
+
+def purge_hour() -> int | None:
+    """The Beijing hour from which the task workers start the day's purge, or None when
+    RETENTION_PURGE leaves it to cron or to nobody (messaging/schedule.py asks every sweep)."""
+    return settings.RETENTION_PURGE_HOUR if settings.RETENTION_PURGE == "worker" else None
 
 
 def last_run() -> PurgeRun | None:

@@ -22,7 +22,7 @@ def build_data_export(export_id: int) -> str:
 @task(queue_name="default")
 def purge_expired_daily() -> dict[str, int]:
     """`manage.py purge_expired --commit`, as the workers run it once a day
-    (settings.DAILY_TASKS, messaging/schedule.py)."""
+    (privacy/apps.py registers it with messaging/schedule.py)."""
     from privacy import retention
 
     return retention.purge().counts

@@ -657,8 +657,8 @@ if RETENTION_TEXT_BODY_DAYS > RETENTION_TEXT_DAYS:
     raise ImproperlyConfigured("RETENTION_TEXT_BODY_DAYS must not exceed RETENTION_TEXT_DAYS")
 
 # Who runs `manage.py purge_expired --commit` every day: `worker` (the task workers, as they
-# sweep the outbox: DAILY_TASKS below, at RETENTION_PURGE_HOUR Beijing time), `cron` (the operator's
-# cron, deploy/cron.d/rentcenter), or `off` (nothing: `check --deploy` warns).
+# sweep the outbox, from RETENTION_PURGE_HOUR Beijing time: messaging/schedule.py), `cron` (the
+# operator's cron, deploy/cron.d/rentcenter), or `off` (nothing: `check --deploy` warns).
 RETENTION_PURGE = envstr("RETENTION_PURGE", "worker").strip().lower()
 if RETENTION_PURGE not in {"worker", "cron", "off"}:
     raise ImproperlyConfigured(
@@ -667,9 +667,6 @@ if RETENTION_PURGE not in {"worker", "cron", "off"}:
 RETENTION_PURGE_HOUR = envint("RETENTION_PURGE_HOUR", 3)
 if not 0 <= RETENTION_PURGE_HOUR <= 23:
     raise ImproperlyConfigured("RETENTION_PURGE_HOUR must be an hour from 0 to 23")
-# Tasks the workers enqueue once a Beijing day, from RETENTION_PURGE_HOUR on
-# (messaging/schedule.py), named by dotted path so that the outbox's worker imports no higher room.
-DAILY_TASKS = ["privacy.tasks.purge_expired_daily"] if RETENTION_PURGE == "worker" else []
 
 # Logging ---------------------------------------------------------------------------------------
 

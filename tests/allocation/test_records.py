@@ -8,7 +8,7 @@ import pytest
 from allocation import choosing, signing, tasks
 from allocation.personal_data import closure_blockers
 from allocation.personal_data import collect as personal_data
-from messaging import sweeps
+from messaging import schedule
 from tests.allocation.factories import ready_session
 from tests.clock import MORNING
 from tests.factories import make_applicant, make_staff
@@ -83,8 +83,8 @@ def test_waiting_for_a_turn_blocks_closing_too():
 
 def test_the_workers_sweep_settles_the_queues(time_machine):
     _plan, passed, _homes, _session = ready_session(entrants=2)
-    assert tasks.settle_sessions in sweeps.registered()
+    assert tasks.settle_sessions in schedule.sweeps()
     time_machine.move_to(MORNING + timedelta(minutes=11), tick=False)
-    sweeps.run_all()
+    schedule.run_sweeps()
     first = min(passed, key=lambda r: r.position)
     assert first.turns.get().state == "expired"

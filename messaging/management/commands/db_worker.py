@@ -2,9 +2,9 @@
 
 A text whose task was lost (the worker killed in the middle of a batch leaves that task marked
 running forever) is found by messaging.outbox.requeue_stranded once its lease has run out, and
-enqueued again, so the next worker sends it. The same loop enqueues the day's tasks once a day
-(the retention purge: messaging/schedule.py). The sweep runs in a thread of the worker process
-(not in the autoreloader's parent), from its start.
+enqueued again, so the next worker sends it. The same loop runs the other rooms' periodic tasks
+and enqueues the day's tasks once a day (messaging/schedule.py). The sweep runs in a thread of
+the worker process (not in the autoreloader's parent), from its start.
 """
 
 import os
@@ -16,7 +16,7 @@ from django.db import close_old_connections
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands import db_worker
 
-from messaging import outbox, schedule, sweeps
+from messaging import outbox, schedule
 
 
 def sweep_forever(interval: float) -> None:
@@ -32,7 +32,7 @@ def sweep_forever(interval: float) -> None:
         finally:
             close_old_connections()
         try:
-            sweeps.run_all()  # the other rooms' periodic tasks (the 选房 queues)
+            schedule.run_sweeps()  # the other rooms' periodic tasks (the 选房 queues)
         finally:
             close_old_connections()
         time.sleep(interval)
