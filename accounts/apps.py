@@ -8,11 +8,16 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
+        from django.db.models.signals import post_delete, post_save
 
-        from accounts import consent, keys, views
+        from accounts import consent, keys, usercache, views
+        from accounts.models import User
         from rentcenter import crypto, pagecache
 
         pagecache.register_hole(views.ACCOUNT_NAV)
+        # A change of the account shows on its next page (accounts/usercache.py).
+        for signal in (post_save, post_delete):
+            signal.connect(usercache.user_saved, sender=User, dispatch_uid="usercache")
         user_logged_in.connect(consent.on_login, dispatch_uid="accounts.consent.on_login")
         for holder in keys.HOLDERS:
             crypto.register_holder(holder)

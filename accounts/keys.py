@@ -4,6 +4,7 @@ by AccountsConfig.ready, for `manage.py reencrypt_id_numbers` and the key canary
 
 from django.db import transaction
 
+from accounts import usercache
 from accounts.models import StaffTOTPDevice, User
 from rentcenter import crypto
 
@@ -22,6 +23,8 @@ def reencrypt_users() -> int:
                 user.id_number_encrypted = crypto.encrypt(number)
                 user.id_number_digest = crypto.digest(number)
             User.objects.bulk_update(batch, ["id_number_encrypted", "id_number_digest"])
+            # A new HMAC key changes the digests the cached users hold (accounts/usercache.py).
+            usercache.people_changed(user.pk for user in batch)
         done += len(batch)
     return done
 

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 
 from accounts import staff_otp
 from applications.models import ApplicationInfo, Document, Registration
-from plans.models import Plan
+from plans.models import Plan, PlanProject
 from rentcenter import ratelimit
 
 logger = logging.getLogger(__name__)
@@ -20,6 +20,21 @@ REVIEW_PERMISSION = "applications.review_document"
 
 def public_plan_or_404(plan_id: int) -> Plan:
     return get_object_or_404(Plan.objects.public(), pk=plan_id)
+
+
+def public_plan_and_offerings_or_404(plan_id: int) -> tuple[Plan, list[PlanProject]]:
+    """The plan and the projects it offers, each with its project, in one query: 立即登记 and
+    确认登记 need all of them (确认登记 is the opening-day request). A plan that offers nothing
+    is read on its own, and is a 404 as any plan the public may not see."""
+    offerings = list(
+        PlanProject.objects.public().filter(plan_id=plan_id).select_related("plan", "project")
+    )
+    if not offerings:
+        return public_plan_or_404(plan_id), []
+    plan = offerings[0].plan
+    for offering in offerings:
+        offering.plan = plan  # one plan object, as plan.plan_projects would give
+    return plan, offerings
 
 
 def registration_or_404(request: HttpRequest, number: str) -> Registration:

@@ -11,6 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
+from accounts import usercache
 from accounts.models import User
 from applications import eligibility
 from applications.models import (
@@ -22,7 +23,6 @@ from applications.models import (
     RegistrationEvent,
     new_reference,
 )
-from applications.tasks import render_record_ahead
 from messaging.outbox import Kind, queue_text
 from plans.models import Plan, PlanProject
 from rentcenter import crypto
@@ -96,7 +96,6 @@ def register(
     for _attempt in range(3):
         try:
             registration = _create(applicant, plan, offering, info)
-            render_record_ahead(registration)
             return Outcome(registration, created=True)
         except IntegrityError:
             existing = _active(applicant, plan)
@@ -117,6 +116,24 @@ class PlansState:
     rejected: dict[int, str] = field(default_factory=dict)  # plan id → 不通过原因
     latest_info: dict[int, int] = field(default_factory=dict)  # plan id → latest form's id
 
+    def data(self) -> tuple:
+        return (sorted(self.submitted), self.registered, self.rejected, self.latest_info)
+
+    @classmethod
+    def from_data(cls, data: tuple) -> "PlansState":
+        submitted, registered, rejected, latest_info = data
+        return cls(frozenset(submitted), registered, rejected, latest_info)
+
+    def of(self, plan_ids: Iterable[int]) -> "PlansState":
+        """The same, for these plans only."""
+        ids = set(plan_ids)
+        return PlansState(
+            submitted=self.submitted & ids,
+            registered={k: v for k, v in self.registered.items() if k in ids},
+            rejected={k: v for k, v in self.rejected.items() if k in ids},
+            latest_info={k: v for k, v in self.latest_info.items() if k in ids},
+        )
+
     def may_register(self, plan_id: int) -> bool:
         """Submitted the plan's form and holds no registration but, perhaps, a rejected one."""
         progress = self.registered.get(plan_id, Progress.REJECTED)
@@ -127,27 +144,32 @@ NO_STATE = PlansState(frozenset(), {})
 
 
 def plans_state(applicant: User, plan_ids: Iterable[int]) -> PlansState:
-    """For the buttons of every page that lists plans: one indexed query for all of them.
-
-    Written in SQL because it runs on every signed-in view of the home page, where the ORM's
-    building of a UNION cost three times the query itself (make bench, cached pages)."""
+    """For the buttons of every page that lists plans: the applicant's state in every plan,
+    from their cache entry (accounts/usercache.py: dropped by any change of their forms or
+    registrations) or one indexed query, narrowed to these plans."""
     plan_ids = list(plan_ids)
     if not plan_ids:
         return NO_STATE
-    marks = ", ".join(["%s"] * len(plan_ids))
+    # Kept as plain data (accounts/usercache.py keeps no class of ours).
+    kept = usercache.remembered(applicant, "plans_state", lambda: _plans_state(applicant).data())
+    return PlansState.from_data(kept).of(plan_ids)
+
+
+def _plans_state(applicant: User) -> PlansState:
+    """Written in SQL because it runs on every signed-in view of the home page that the cache
+    does not answer, where the ORM's building of a UNION cost three times the query itself."""
     infos, registrations = ApplicationInfo._meta.db_table, Registration._meta.db_table
     # Table names come from the models; every value is a parameter.
     sql = " ".join(
         [
             f"SELECT plan_id, '', '', MAX(id) FROM {infos}",  # noqa: S608
-            f"WHERE applicant_id = %s AND plan_id IN ({marks}) GROUP BY plan_id",
+            "WHERE applicant_id = %s GROUP BY plan_id",
             f"UNION SELECT plan_id, progress, rejection_reason, id FROM {registrations}",  # noqa: S608
-            f"WHERE applicant_id = %s AND progress <> %s AND plan_id IN ({marks})",
+            "WHERE applicant_id = %s AND progress <> %s",
         ]
     )
-    params = [applicant.pk, *plan_ids, applicant.pk, Progress.CANCELLED, *plan_ids]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [applicant.pk, applicant.pk, Progress.CANCELLED])
         rows = cursor.fetchall()
     registered: dict[int, str] = {}
     rejected: dict[int, str] = {}

@@ -11,7 +11,6 @@ from django.db import transaction
 from accounts.models import User
 from applications.models import Registration
 from applications.notifications import notify_decision
-from applications.tasks import render_record_ahead
 
 DECISIONS = ("start_review", "approve", "reject")
 
@@ -27,4 +26,3 @@ def decide(registration: Registration, *, decision: str, by: User, reason: str =
         else:
             getattr(registration, decision)(by=by)
         notify_decision(registration)
-        render_record_ahead(registration)

@@ -6,7 +6,8 @@ and a large size: a query ratio of 1.00 is the promise that listing pages do a f
 queries whatever the data size; the time ratio shows what the extra rows cost in rendering.
 Then the public pages from the page cache (queries and time on a miss and a hit, anonymous and
 signed in), 导出 PDF against the HTML record page, the registration path's throughput, and the
-lottery's own figures (benchmarks/lottery.py).
+lottery's own figures (benchmarks/lottery.py), and server CPU per request against /healthz
+(benchmarks/inprocess.py). `python -m benchmarks cpu_per_request` runs only the benches named.
 """
 
 import os
@@ -261,6 +262,12 @@ def choosing_board() -> None:
     allocation.board(measure, compare)
 
 
+def cpu_per_request() -> None:
+    from benchmarks import inprocess
+
+    inprocess.run()
+
+
 def main() -> None:
     from django.conf import settings
     from django.test import override_settings
@@ -285,7 +292,15 @@ def main() -> None:
         registration_throughput,
         lottery,
         choosing_board,
+        cpu_per_request,
     ]
+    # `python -m benchmarks cpu_per_request …`: only the benches named.
+    chosen = sys.argv[1:]
+    unknown = set(chosen) - {bench.__name__ for bench in benches}
+    if unknown:
+        sys.exit(f"no bench named {', '.join(sorted(unknown))}")
+    if chosen:
+        benches = [bench for bench in benches if bench.__name__ in chosen]
     print(f"database: {connection.vendor}; {REPEAT} requests per figure, median\n")
     try:
         with override_settings(STORAGES=storages, SMS_BACKEND="locmem"):

@@ -92,8 +92,9 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 VAR_DIR = Path(envstr("VAR_DIR", str(BASE_DIR / "var")))
 
 SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-# A worker renders a record's PDF when a registration or a decision changes it, so 导出 PDF
-# reads a stored file (applications/tasks.py). The tests turn it off but where they test it.
+# A worker renders a record's PDF when the applicant opens the record page (where 导出 PDF is),
+# so the export reads a stored file (applications/tasks.py). The tests turn it off but where
+# they test it.
 RECORD_PDF_AHEAD = envbool("RECORD_PDF_AHEAD", True)
 
 INSTALLED_APPS = [
@@ -139,7 +140,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # django.contrib.auth's, with an applicant's user from the shared cache (accounts/usercache.py).
+    "accounts.usercache.CachedAuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
     # A signed-in applicant agrees to a new 个人信息处理规则 before going on (accounts/consent.py).
@@ -466,7 +468,7 @@ INSTALLED_APPS += [
 ]
 # Right after the user is known: request.user.is_verified() reads the device from the session.
 MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    MIDDLEWARE.index("accounts.usercache.CachedAuthenticationMiddleware") + 1,
     "django_otp.middleware.OTPMiddleware",
 )
 # Last, as django-axes requires: it answers a login refused by the lockout.

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from applications import pdf
 from applications.access import registration_or_404
 from applications.models import InvalidTransition, Registration
+from applications.tasks import render_record_ahead
 from rentcenter import ratelimit
 
 # WeasyPrint takes about half a second of CPU per record: enough for any person printing,
@@ -38,6 +39,7 @@ def record(request: HttpRequest, number: str) -> HttpResponse:
     registration = registration_or_404(request, number)
     taken = Registration.objects.of(request.user).active().filter(plan=registration.plan_id)
     registration.offers_register_again = registration.can_register_again() and not taken.exists()
+    render_record_ahead(registration)  # 导出 PDF is on this page
     context = {
         "registration": registration,
         "info": registration.info,

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.decorators import real_name_required
 from applications import eligibility
 from applications import registration as registering
-from applications.access import public_plan_or_404, registration_or_404
+from applications.access import public_plan_and_offerings_or_404, registration_or_404
 from applications.forms import RegistrationForm
 from applications.models import ApplicationInfo, Registration
 from plans.models import Plan, PlanProject
@@ -21,11 +21,10 @@ REJECTED_FINAL = "您在该计划的登记审核未通过。按本次配租公�
 @require_http_methods(["GET", "POST"])
 @real_name_required
 def register(request: HttpRequest, plan_id: int) -> HttpResponse:
-    plan = public_plan_or_404(plan_id)
+    plan, offerings = public_plan_and_offerings_or_404(plan_id)
     if not plan.is_registration_open:
         messages.warning(request, f"“{plan.title}”当前不在登记时间内（{plan.state.label}）。")
         return redirect("plans:announcement", plan.pk)
-    offerings = list(plan.plan_projects.select_related("project"))
     if request.method == "POST":
         form = RegistrationForm(request.POST, offerings=offerings)
         if form.is_valid():

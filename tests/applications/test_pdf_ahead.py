@@ -1,11 +1,14 @@
-"""导出 PDF right after 登记成功 reads a file a worker rendered ahead (applications/tasks.py):
-a registration and every decision ask for the record's PDF once they commit."""
+"""导出 PDF reads a file a worker rendered ahead (applications/tasks.py): the record page, where
+the button is, asks for the record's PDF once per state of the registration; registering and
+deciding render nothing."""
+
+from types import SimpleNamespace
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
-from applications import pdf, review
+from applications import pdf, review, tasks
 from applications.models import InvalidTransition, Registration
 from applications.registration import register
 from applications.tasks import render_record_pdf
@@ -45,20 +48,47 @@ def registered(django_capture_on_commit_callbacks) -> Registration:
     return outcome.registration
 
 
-def export(registration: Registration) -> bytes:
+def client_of(registration: Registration) -> Client:
     client = Client()
     client.force_login(registration.applicant)
-    response = client.get(reverse("applications:record_pdf", args=[registration.number]))
+    return client
+
+
+def open_record(registration: Registration, django_capture_on_commit_callbacks) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_of(registration).get(registration.get_absolute_url())
+    assert response.status_code == 200
+    assert "导出 PDF" in response.content.decode()
+
+
+def asked_for(monkeypatch) -> list[int]:
+    """The registrations whose rendering is enqueued from now on (none is rendered)."""
+    asked: list[int] = []
+    monkeypatch.setattr(tasks, "render_record_pdf", SimpleNamespace(enqueue=asked.append))
+    return asked
+
+
+def export(registration: Registration) -> bytes:
+    response = client_of(registration).get(
+        reverse("applications:record_pdf", args=[registration.number])
+    )
     assert response.status_code == 200
     return response.content
 
 
-def test_a_registration_renders_its_record_ahead(
+def test_registering_renders_nothing(ahead, rendered, django_capture_on_commit_callbacks):
+    registered(django_capture_on_commit_callbacks)
+    assert rendered == []
+
+
+def test_opening_the_record_renders_it_ahead_of_the_export(
     ahead, rendered, time_machine, django_capture_on_commit_callbacks
 ):
     time_machine.move_to(REGISTERED_AT, tick=False)
     registration = registered(django_capture_on_commit_callbacks)
-    assert len(rendered) == 1  # by the task, after commit
+    time_machine.move_to(beijing(2026, 6, 1, 9, 2), tick=False)
+    open_record(registration, django_capture_on_commit_callbacks)
+    assert len(rendered) == 1  # by the task, after the page
     assert registration.number in rendered[0]
 
     time_machine.move_to(beijing(2026, 6, 1, 9, 3), tick=False)
@@ -67,15 +97,28 @@ def test_a_registration_renders_its_record_ahead(
     assert content.startswith(b"%PDF-")
 
 
-def test_a_decision_renders_the_changed_record_ahead(
+def test_opening_the_record_again_asks_for_nothing(
+    ahead, rendered, django_capture_on_commit_callbacks, monkeypatch
+):
+    registration = registered(django_capture_on_commit_callbacks)
+    asked = asked_for(monkeypatch)
+    for _ in range(3):
+        open_record(registration, django_capture_on_commit_callbacks)
+    assert asked == [registration.pk]
+
+
+def test_a_decision_is_rendered_when_the_record_is_opened_next(
     ahead, rendered, time_machine, django_capture_on_commit_callbacks
 ):
     time_machine.move_to(REGISTERED_AT, tick=False)
     registration = registered(django_capture_on_commit_callbacks)
+    open_record(registration, django_capture_on_commit_callbacks)
     reviewer = make_user(is_staff=True)
     time_machine.move_to(beijing(2026, 6, 2, 10), tick=False)
     with django_capture_on_commit_callbacks(execute=True):
         review.decide(registration, decision="start_review", by=reviewer)
+    assert len(rendered) == 1  # the decision renders nothing
+    open_record(registration, django_capture_on_commit_callbacks)
     assert len(rendered) == 2
     assert "审核中" in rendered[-1]
 
@@ -88,20 +131,26 @@ def test_without_the_setting_nothing_is_rendered_before_an_export(
 ):
     settings.RECORD_PDF_AHEAD = False
     registration = registered(django_capture_on_commit_callbacks)
+    open_record(registration, django_capture_on_commit_callbacks)
     assert rendered == []
     export(registration)
     assert len(rendered) == 1
 
 
-def test_a_refused_decision_renders_nothing(ahead, rendered, django_capture_on_commit_callbacks):
+def test_a_refused_decision_asks_for_nothing(
+    ahead, rendered, django_capture_on_commit_callbacks, monkeypatch
+):
     registration = registered(django_capture_on_commit_callbacks)
+    open_record(registration, django_capture_on_commit_callbacks)
+    asked = asked_for(monkeypatch)
     reviewer = make_user(is_staff=True)
     with (
         django_capture_on_commit_callbacks(execute=True),
         pytest.raises(InvalidTransition),  # 审核通过 before 开始审核
     ):
         review.decide(registration, decision="approve", by=reviewer)
-    assert len(rendered) == 1  # the registration's own
+    open_record(registration, django_capture_on_commit_callbacks)
+    assert asked == []  # the same state as before: asked for already
 
 
 def test_the_task_of_a_registration_that_is_gone_does_nothing(rendered):
