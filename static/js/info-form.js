@@ -5,6 +5,7 @@
   "use strict";
 
   var DELAY = 1000; // ms after the last keystroke before the fields are saved
+  var PENDING = "正在暂存…"; // what the status says while an edit is not yet saved
 
   function start(form) {
     var url = form.getAttribute("data-autosave");
@@ -53,7 +54,8 @@
               saved = Math.max(saved, upTo);
               var box = document.createElement("div");
               box.innerHTML = text; // our own fragment: 已暂存 <time>…</time>
-              show(box.textContent.trim());
+              // 已暂存 only when it covers every edit: typed since, the next save is coming.
+              show(changes > saved ? PENDING : box.textContent.trim());
             } else if (response.status === 409) {
               show(text);
             } else {
@@ -78,6 +80,7 @@
     function changed(event) {
       if (event.target.type === "file") return;
       changes += 1;
+      show(PENDING);
       schedule(event.type === "change" ? 0 : DELAY);
     }
 
